@@ -1,0 +1,22 @@
+//! `pyc-parity`: the differential harness between our compiler and the CPython 3.14
+//! oracle. See `harness/README.md` for the commands and the report schema.
+
+pub mod corpus;
+pub mod oracle_run;
+
+use std::io::Write as _;
+use std::path::Path;
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same directory,
+/// flushed to disk, then renamed over the target. Readers never see a partial file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
