@@ -103,6 +103,10 @@ pub(crate) struct Builder<'f> {
     /// `st_future`.
     future: &'f FutureFeatures,
     depth: u32,
+    /// A lower depth limit for builds on the caller's stack; see `lib.rs` `build_with_future`.
+    pub(crate) inline_limit: Option<u32>,
+    /// Set when `inline_limit` was exceeded (the build must be redone on a big stack).
+    pub(crate) hit_inline_limit: bool,
 }
 
 impl<'f> Builder<'f> {
@@ -120,6 +124,8 @@ impl<'f> Builder<'f> {
             private: None,
             future,
             depth: 0,
+            inline_limit: None,
+            hit_inline_limit: false,
         }
     }
 
@@ -161,6 +167,13 @@ impl<'f> Builder<'f> {
     /// `ENTER_RECURSIVE()`.
     fn enter_recursive(&mut self) -> Result<()> {
         self.depth += 1;
+        if self.inline_limit.is_some_and(|l| self.depth > l) {
+            self.hit_inline_limit = true;
+            return Err(SymtableError::bare(
+                SymtableErrorKind::RecursionError,
+                "too deep for the caller's stack",
+            ));
+        }
         if self.depth > MAX_RECURSION_DEPTH {
             return Err(SymtableError::bare(
                 SymtableErrorKind::RecursionError,

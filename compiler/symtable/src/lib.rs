@@ -78,6 +78,10 @@ pub use scope::{
 /// `RecursionError`. `pyc-parser` rejects trees deeper than its `MAX_DEPTH` (3000) first.
 pub const MAX_RECURSION_DEPTH: u32 = 4000;
 
+/// Nesting depth up to which a build runs on the caller's stack (a few hundred frames even in
+/// debug builds, well within a 2 MiB test-thread stack).
+const INLINE_DEPTH: u32 = 200;
+
 /// The stack of the thread the build runs on: enough for [`MAX_RECURSION_DEPTH`] levels even in
 /// debug builds (it is only reserved, not committed, until used).
 const BUILD_STACK_SIZE: usize = 256 << 20;
@@ -127,6 +131,16 @@ pub fn build(module: &Module) -> Result<SymbolTable> {
 /// `_PySymtable_Build` for a module with already computed future features (and compile flags
 /// merged into [`FutureFeatures::features`], e.g. [`flags::PYCF_ALLOW_TOP_LEVEL_AWAIT`]).
 pub fn build_with_future(module: &Module, future: FutureFeatures) -> Result<SymbolTable> {
+    // Starting a thread with a big stack costs far more than building a typical table, so
+    // try on the caller's stack first with a shallow depth limit, and only redo deep trees
+    // on the big stack.
+    let mut b = builder::Builder::new(&future);
+    b.inline_limit = Some(INLINE_DEPTH);
+    match b.build_top(&module.body, true) {
+        Err(_) if b.hit_inline_limit => {}
+        Err(e) => return Err(e),
+        Ok(()) => return finish(b, future),
+    }
     on_big_stack(|| {
         let mut b = builder::Builder::new(&future);
         b.build_top(&module.body, true)?;
