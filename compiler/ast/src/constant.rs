@@ -109,6 +109,9 @@ pub enum ConstValue {
     Tuple(Vec<ConstValue>),
     /// `frozenset` of constants (made by later passes, never by the parser); order as built
     FrozenSet(Vec<ConstValue>),
+    /// `slice(start, stop, step)` of constants (made by codegen for constant slices such as
+    /// `x[1:2]`, never by the parser).
+    Slice(Box<[ConstValue; 3]>),
 }
 
 impl ConstValue {

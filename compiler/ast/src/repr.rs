@@ -218,6 +218,16 @@ pub fn repr_const(out: &mut String, v: &ConstValue) {
             }
             out.push_str("})");
         }
+        ConstValue::Slice(parts) => {
+            out.push_str("slice(");
+            for (i, item) in parts.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                repr_const(out, item);
+            }
+            out.push(')');
+        }
     }
 }
 
