@@ -1,0 +1,196 @@
+//! Our codegen stage against CPython's (`_testinternalcapi.compiler_codegen`, via the
+//! oracle's `stages` request): every file we accept must produce exactly CPython's
+//! pseudo-instruction sequence and constant table.
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use pyc_codegen::{CodeUnit, CodegenError, CompileOptions, codegen_module};
+use pyc_oracle::{Pool, PoolConfig, ProvisionOptions, Request, find_or_install};
+use rayon::prelude::*;
+use serde_json::Value;
+
+fn pool() -> Pool {
+    let opts = ProvisionOptions::from_env();
+    let interp = find_or_install(&opts)
+        .unwrap_or_else(|e| panic!("this test needs the CPython 3.14 oracle: {e}"));
+    Pool::new(interp, &opts.cache_dir, PoolConfig::default()).unwrap()
+}
+
+/// Renders a unit the way the oracle renders its codegen stage.
+fn render_ours(unit: &CodeUnit) -> (Vec<String>, Vec<String>) {
+    let instrs = unit
+        .seq
+        .instrs
+        .iter()
+        .map(|i| {
+            let arg = if i.opcode.has_arg() || i.target.is_some() {
+                i.oparg.to_string()
+            } else {
+                "-".to_owned()
+            };
+            let l = i.loc;
+            format!(
+                "{} {arg} @{},{},{},{}",
+                i.opcode.name(),
+                l.lineno,
+                l.end_lineno,
+                l.col_offset,
+                l.end_col_offset
+            )
+        })
+        .collect();
+    (instrs, unit.consts.iter().map(|c| c.repr()).collect())
+}
+
+fn render_oracle(unit: &Value) -> (Vec<String>, Vec<String>) {
+    let instrs = unit["codegen"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let arg = match i["arg"].as_i64() {
+                Some(a) => a.to_string(),
+                None => "-".to_owned(),
+            };
+            let l: Vec<i64> = i["location"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_i64().unwrap())
+                .collect();
+            format!(
+                "{} {arg} @{},{},{},{}",
+                i["opname"].as_str().unwrap(),
+                l[0],
+                l[1],
+                l[2],
+                l[3]
+            )
+        })
+        .collect();
+    let consts = unit["consts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    (instrs, consts)
+}
+
+/// Compares one file; `Ok(None)` when our codegen refuses it (not supported yet).
+fn check(pool: &Pool, name: &str, source: &[u8]) -> Result<Option<()>, String> {
+    let Ok(module) = pyc_parser::parse_module(source, name) else {
+        return Ok(None);
+    };
+    let opts = CompileOptions {
+        filename: name.to_owned(),
+        optimize: 0,
+    };
+    let Ok(symtable) = pyc_symtable::build(&module) else {
+        return Ok(None);
+    };
+    let unit = match codegen_module(&module, &symtable, &opts) {
+        Ok(u) => u,
+        Err(CodegenError::NotSupported { .. }) => return Ok(None),
+        Err(e) => return Err(format!("{name}: codegen error {e}")),
+    };
+    let stages = pool
+        .call(&Request::Stages {
+            source: source.to_vec(),
+            filename: name.to_owned(),
+            optimize: 0,
+        })
+        .map_err(|e| format!("{name}: oracle: {e}"))?;
+    let theirs = render_oracle(&stages["units"][0]);
+    let ours = render_ours(&unit);
+    if ours.1 != theirs.1 {
+        return Err(format!(
+            "{name}: consts differ\n ours:   {:?}\n theirs: {:?}",
+            ours.1, theirs.1
+        ));
+    }
+    if ours.0 != theirs.0 {
+        let at = ours
+            .0
+            .iter()
+            .zip(&theirs.0)
+            .position(|(a, b)| a != b)
+            .unwrap_or(ours.0.len().min(theirs.0.len()));
+        return Err(format!(
+            "{name}: instruction {at} differs\n ours:   {:?}\n theirs: {:?}",
+            ours.0.get(at),
+            theirs.0.get(at)
+        ));
+    }
+    Ok(Some(()))
+}
+
+fn fixtures() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus/fixtures/s1_straight_line");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    v.retain(|p| p.extension().is_some_and(|x| x == "py"));
+    v.sort();
+    v
+}
+
+#[test]
+fn s1_fixtures_match_cpython_codegen() {
+    let pool = pool();
+    let files = fixtures();
+    assert!(
+        !files.is_empty(),
+        "no fixtures in corpus/fixtures/s1_straight_line"
+    );
+    let failures = Mutex::new(Vec::new());
+    files.par_iter().for_each(|p| {
+        let src = std::fs::read(p).unwrap();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        match check(&pool, &name, &src) {
+            Ok(Some(())) => {}
+            Ok(None) => failures
+                .lock()
+                .unwrap()
+                .push(format!("{name}: refused (not supported yet)")),
+            Err(e) => failures.lock().unwrap().push(e),
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    assert!(
+        failures.is_empty(),
+        "{} of {} fixtures differ:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn accepted_stdlib_files_match_cpython_codegen() {
+    let pool = pool();
+    let interp = find_or_install(&ProvisionOptions::from_env()).unwrap();
+    let corpus = interp.stdlib_corpus().unwrap();
+    let failures = Mutex::new(Vec::new());
+    let accepted = std::sync::atomic::AtomicUsize::new(0);
+    corpus.par_iter().for_each(|(rel, path)| {
+        let src = std::fs::read(path).unwrap();
+        match check(&pool, &format!("Lib/{rel}"), &src) {
+            Ok(Some(())) => {
+                accepted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            Ok(None) => {}
+            Err(e) => failures.lock().unwrap().push(e),
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    eprintln!(
+        "stdlib: {} files accepted and identical, {} differ, of {}",
+        accepted.into_inner(),
+        failures.len(),
+        corpus.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -1,0 +1,228 @@
+//! The compiler driver: Python 3.14 source bytes → `.pyc` bytes identical to CPython's.
+//!
+//! ```text
+//! source ─ pyc-parser ─▶ AST ─ pyc-codegen ─▶ CodeUnit ─ pyc-flowgraph ─▶ CFG
+//!        ─ pyc-assembler ─▶ AssembledCode ─ objects.rs ─▶ marshal graph
+//!        ─ pyc-marshal ─▶ body ─ pyc-file ─▶ .pyc
+//! ```
+//!
+//! `objects.rs` reproduces CPython's object identity (constant cache, interning,
+//! immortal singletons), which decides marshal's FLAG_REF bits.
+
+pub mod dump;
+mod objects;
+
+use pyc_codegen::{CodegenError, CompileOptions, Constant};
+use pyc_file::{InvalidationMode, PycHeader};
+use pyc_flowgraph::{CodeUnitMetadata, InstrSequence, NameMap, SrcLocation};
+
+pub use pyc_codegen::CodeUnit;
+pub use pyc_file::InvalidationMode as Invalidation;
+
+/// How to compile.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `co_filename` (as `py_compile`'s `dfile`).
+    pub filename: String,
+    /// `-1` (= 0), 0, 1 or 2.
+    pub optimize: i32,
+}
+
+/// A SyntaxError (or another exception) CPython would raise for this source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PyException {
+    /// Exception type name, e.g. `SyntaxError`.
+    pub type_name: String,
+    /// `msg`.
+    pub message: String,
+    /// 1-based line.
+    pub lineno: Option<i64>,
+    /// 1-based column.
+    pub offset: Option<i64>,
+    /// End line.
+    pub end_lineno: Option<i64>,
+    /// End column.
+    pub end_offset: Option<i64>,
+}
+
+/// Why no `.pyc` was produced.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CompileError {
+    /// The source is invalid: CPython rejects it too (if we are right).
+    #[error("{}: {} (line {})", .0.type_name, .0.message, .0.lineno.unwrap_or(0))]
+    Rejected(PyException),
+    /// A construct this compiler does not handle yet.
+    #[error("{0}")]
+    NotSupported(String),
+    /// A bug: an internal stage failed.
+    #[error("internal compiler error in {stage}: {message}")]
+    Internal {
+        /// The failing stage.
+        stage: &'static str,
+        /// Its message.
+        message: String,
+    },
+}
+
+impl CompileError {
+    fn internal(stage: &'static str, e: impl std::fmt::Display) -> Self {
+        CompileError::Internal {
+            stage,
+            message: e.to_string(),
+        }
+    }
+}
+
+/// A compiled module: the marshal data (pyc body) of its code object.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    /// `marshal.dumps(code)` as `py_compile` writes it.
+    pub body: Vec<u8>,
+}
+
+impl Compiled {
+    /// The whole `.pyc` for the given header.
+    pub fn pyc(&self, header: &PycHeader) -> Vec<u8> {
+        pyc_file::build_pyc(header, &self.body)
+    }
+}
+
+/// Compiles a module to its pyc body.
+pub fn compile_module(source: &[u8], opts: &Options) -> Result<Compiled, CompileError> {
+    let module = pyc_parser::parse_module(source, &opts.filename).map_err(|e| {
+        CompileError::Rejected(PyException {
+            type_name: format!("{:?}", e.kind),
+            message: e.message.clone(),
+            lineno: e.lineno,
+            offset: e.offset,
+            end_lineno: e.end_lineno,
+            end_offset: e.end_offset,
+        })
+    })?;
+    let optimize = if opts.optimize < 0 { 0 } else { opts.optimize };
+    let cg_opts = CompileOptions {
+        filename: opts.filename.clone(),
+        optimize,
+    };
+    let symtable = pyc_symtable::build(&module).map_err(|e| {
+        CompileError::Rejected(PyException {
+            type_name: format!("{:?}", e.kind),
+            message: e.message.clone(),
+            lineno: Some(e.lineno),
+            offset: Some(e.offset),
+            end_lineno: Some(e.end_lineno),
+            end_offset: Some(e.end_offset),
+        })
+    })?;
+    let unit = pyc_codegen::codegen_module(&module, &symtable, &cg_opts).map_err(|e| match e {
+        CodegenError::NotSupported { .. } => CompileError::NotSupported(e.to_string()),
+        CodegenError::Syntax {
+            message,
+            lineno,
+            col_offset,
+            end_lineno,
+            end_col_offset,
+        } => CompileError::Rejected(PyException {
+            type_name: "SyntaxError".into(),
+            message,
+            lineno: Some(i64::from(lineno)),
+            offset: Some(i64::from(col_offset) + 1),
+            end_lineno: Some(i64::from(end_lineno)),
+            end_offset: Some(i64::from(end_col_offset) + 1),
+        }),
+    })?;
+    let code = assemble_unit(&unit, &opts.filename)?;
+    let body = objects::marshal_module(&code).map_err(|e| CompileError::internal("marshal", e))?;
+    Ok(Compiled { body })
+}
+
+/// Compiles a module to complete `.pyc` bytes, like `py_compile` with the given mode.
+pub fn compile_pyc(
+    source: &[u8],
+    opts: &Options,
+    mode: InvalidationMode,
+    mtime: u32,
+    source_size: u32,
+) -> Result<Vec<u8>, CompileError> {
+    let compiled = compile_module(source, opts)?;
+    let header = match mode {
+        InvalidationMode::Timestamp => PycHeader::timestamp(mtime, source_size),
+        InvalidationMode::CheckedHash => PycHeader::hash(source, true),
+        InvalidationMode::UncheckedHash => PycHeader::hash(source, false),
+    };
+    Ok(compiled.pyc(&header))
+}
+
+fn location(l: pyc_codegen::Loc) -> SrcLocation {
+    SrcLocation::new(l.lineno, l.end_lineno, l.col_offset, l.end_col_offset)
+}
+
+/// Codegen's sequence in the flowgraph's representation (labels recreated in order).
+fn to_flowgraph_sequence(unit: &CodeUnit) -> Result<InstrSequence, CompileError> {
+    let mut seq = InstrSequence::new();
+    let labels: Vec<_> = unit.seq.label_map.iter().map(|_| seq.new_label()).collect();
+    let mut marks: Vec<(usize, usize)> = unit
+        .seq
+        .label_map
+        .iter()
+        .enumerate()
+        .filter_map(|(l, at)| at.map(|i| (i, l)))
+        .collect();
+    marks.sort();
+    let mut next_mark = 0;
+    for (i, ins) in unit.seq.instrs.iter().enumerate() {
+        while next_mark < marks.len() && marks[next_mark].0 == i {
+            seq.use_label(labels[marks[next_mark].1])
+                .map_err(|e| CompileError::internal("codegen labels", e))?;
+            next_mark += 1;
+        }
+        match ins.target {
+            Some(t) => seq.addop_jump(ins.opcode, labels[t.0 as usize], location(ins.loc)),
+            None => seq.addop(ins.opcode, ins.oparg, location(ins.loc)),
+        }
+    }
+    while next_mark < marks.len() {
+        seq.use_label(labels[marks[next_mark].1])
+            .map_err(|e| CompileError::internal("codegen labels", e))?;
+        next_mark += 1;
+    }
+    Ok(seq)
+}
+
+/// `optimize_and_assemble_code_unit` for one unit.
+fn assemble_unit(
+    unit: &CodeUnit,
+    filename: &str,
+) -> Result<pyc_assembler::AssembledCode, CompileError> {
+    let mut consts = Vec::with_capacity(unit.consts.len());
+    for c in &unit.consts {
+        match c {
+            Constant::Value(v) => consts.push(v.clone()),
+            Constant::Code(_) => {
+                return Err(CompileError::NotSupported(
+                    "not supported yet: nested code objects".into(),
+                ));
+            }
+        }
+    }
+    let umd = CodeUnitMetadata {
+        name: unit.name.clone(),
+        qualname: Some(unit.qualname.clone()),
+        consts: consts.clone(),
+        names: unit.names.names().iter().cloned().collect::<NameMap>(),
+        varnames: unit.varnames.names().iter().cloned().collect::<NameMap>(),
+        cellvars: unit.cellvars.names().iter().cloned().collect::<NameMap>(),
+        freevars: NameMap::with_offset(
+            unit.freevars.names().iter().cloned(),
+            unit.cellvars.len() as i32,
+        ),
+        fasthidden: Default::default(),
+        argcount: unit.argcount,
+        posonlyargcount: unit.posonlyargcount,
+        kwonlyargcount: unit.kwonlyargcount,
+        firstlineno: unit.firstlineno,
+    };
+    let seq = to_flowgraph_sequence(unit)?;
+    pyc_assembler::optimize_and_assemble_code_unit(seq, &umd, consts, 0, unit.flags, filename)
+        .map_err(|e| CompileError::internal("flowgraph/assembler", e))
+}
