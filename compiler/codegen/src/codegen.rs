@@ -632,7 +632,9 @@ impl<'a> Compiler<'a> {
                 };
                 return syntax_error(msg, loc);
             }
-            ExprKind::List { elts, ctx } => match ctx {
+            ExprKind::List { elts, ctx } | ExprKind::Tuple { elts, ctx } => match ctx {
+                // A tuple display is built as a list and converted (LIST_TO_TUPLE) when
+                // it needs unpacking; otherwise BUILD_TUPLE.
                 ExprContext::Load => self.starunpack(
                     loc,
                     elts,
@@ -640,24 +642,7 @@ impl<'a> Compiler<'a> {
                     Opcode::BUILD_LIST,
                     Opcode::LIST_APPEND,
                     Opcode::LIST_EXTEND,
-                    false,
-                )?,
-                ExprContext::Store => self.assignment_helper(loc, elts)?,
-                ExprContext::Del => {
-                    for x in elts {
-                        self.expr(x)?;
-                    }
-                }
-            },
-            ExprKind::Tuple { elts, ctx } => match ctx {
-                ExprContext::Load => self.starunpack(
-                    loc,
-                    elts,
-                    0,
-                    Opcode::BUILD_LIST,
-                    Opcode::LIST_APPEND,
-                    Opcode::LIST_EXTEND,
-                    true,
+                    matches!(e.kind, ExprKind::Tuple { .. }),
                 )?,
                 ExprContext::Store => self.assignment_helper(loc, elts)?,
                 ExprContext::Del => {

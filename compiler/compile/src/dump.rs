@@ -179,24 +179,7 @@ impl Dumper<'_> {
 
     fn const_json(&self, id: NodeId) -> Json {
         let v = self.value(id);
-        let type_name = match v {
-            Value::None => "NoneType",
-            Value::True | Value::False => "bool",
-            Value::Ellipsis => "ellipsis",
-            Value::StopIteration => "type",
-            Value::Int(_) => "int",
-            Value::Float(_) => "float",
-            Value::Complex { .. } => "complex",
-            Value::Str { .. } => "str",
-            Value::Bytes(_) => "bytes",
-            Value::Tuple(_) => "tuple",
-            Value::List(_) => "list",
-            Value::Dict(_) => "dict",
-            Value::Set(_) => "set",
-            Value::FrozenSet(_) => "frozenset",
-            Value::Slice { .. } => "slice",
-            Value::Code(_) => "code",
-        };
+        let type_name = v.type_name();
         let mut obj = json!({"type": type_name, "repr": self.repr(id)});
         match v {
             Value::Tuple(items) | Value::FrozenSet(items) => {
