@@ -11,7 +11,7 @@ use pyc_symtable::{SymbolScope, SymbolTable};
 
 use crate::consts::Constant;
 use crate::docstring::{clean_doc, get_docstring};
-use crate::instr::{Loc, NO_LOCATION};
+use crate::instr::{Loc, NO_LOCATION, loc_of};
 use crate::unit::{CodeUnit, ScopeType};
 use crate::{CodegenError, CompileOptions};
 
@@ -187,16 +187,16 @@ impl<'a> Compiler<'a> {
                     | "generator_stop" => {}
                     "barry_as_FLUFL" => self.unit.flags |= CO_FUTURE_BARRY_AS_BDFL,
                     "annotations" => self.unit.flags |= CO_FUTURE_ANNOTATIONS,
-                    "braces" => return syntax_error("not a chance", Loc::of(alias.loc)),
+                    "braces" => return syntax_error("not a chance", loc_of(alias.loc)),
                     other => {
                         return syntax_error(
                             &format!("future feature {other} is not defined"),
-                            Loc::of(alias.loc),
+                            loc_of(alias.loc),
                         );
                     }
                 }
             }
-            self.future_location = Some(Loc::of(stmt.loc));
+            self.future_location = Some(loc_of(stmt.loc));
         }
         Ok(())
     }
@@ -212,8 +212,8 @@ impl<'a> Compiler<'a> {
             if self.opts.optimize < 2 {
                 let cleaned = clean_doc(doc);
                 let loc = match &stmts[0].kind {
-                    StmtKind::Expr { value } => Loc::of(value.loc),
-                    _ => Loc::of(stmts[0].loc),
+                    StmtKind::Expr { value } => loc_of(value.loc),
+                    _ => loc_of(stmts[0].loc),
                 };
                 self.load_const(Constant::Value(ConstValue::Str(cleaned)), loc);
                 self.nameop("__doc__", ExprContext::Store, NO_LOCATION)?;
@@ -235,7 +235,7 @@ impl<'a> Compiler<'a> {
                 if let StmtKind::Expr { value } = &stmts[1].kind
                     && let ExprKind::Constant { value: v, .. } = &value.kind
                 {
-                    self.load_const(Constant::Value(v.clone()), Loc::of(value.loc));
+                    self.load_const(Constant::Value(v.clone()), loc_of(value.loc));
                     self.unit.addop(Opcode::POP_TOP, 0, NO_LOCATION);
                     first = 2;
                 }
@@ -286,7 +286,7 @@ impl<'a> Compiler<'a> {
 
     /// `codegen_visit_stmt`.
     fn stmt(&mut self, s: &Stmt) -> Result<(), CodegenError> {
-        let loc = Loc::of(s.loc);
+        let loc = loc_of(s.loc);
         match &s.kind {
             StmtKind::Expr { value } => {
                 // codegen_stmt_expr
@@ -438,7 +438,7 @@ impl<'a> Compiler<'a> {
         op: Operator,
         value: &Expr,
     ) -> Result<(), CodegenError> {
-        let loc = Loc::of(target.loc);
+        let loc = loc_of(target.loc);
         match &target.kind {
             ExprKind::Attribute {
                 value: obj, attr, ..
@@ -470,7 +470,7 @@ impl<'a> Compiler<'a> {
         }
         self.expr(value)?;
         self.unit
-            .addop(Opcode::BINARY_OP, binop_oparg(op, true), Loc::of(s.loc));
+            .addop(Opcode::BINARY_OP, binop_oparg(op, true), loc_of(s.loc));
         match &target.kind {
             ExprKind::Attribute { attr, .. } => {
                 let l = self.update_start_location_to_match_attr(loc, target);
@@ -524,7 +524,7 @@ impl<'a> Compiler<'a> {
 
     /// `codegen_visit_expr`.
     fn expr(&mut self, e: &Expr) -> Result<(), CodegenError> {
-        let loc = Loc::of(e.loc);
+        let loc = loc_of(e.loc);
         match &e.kind {
             ExprKind::Constant { value, .. } => {
                 self.load_const(Constant::Value(value.clone()), loc);
@@ -705,7 +705,7 @@ impl<'a> Compiler<'a> {
         let ExprKind::Slice { lower, upper, .. } = &s.kind else {
             return Ok(());
         };
-        let loc = Loc::of(s.loc);
+        let loc = loc_of(s.loc);
         for part in [lower, upper] {
             match part {
                 Some(p) => self.expr(p)?,
@@ -723,7 +723,7 @@ impl<'a> Compiler<'a> {
         slice: &Expr,
         ctx: ExprContext,
     ) -> Result<(), CodegenError> {
-        let loc = Loc::of(e.loc);
+        let loc = loc_of(e.loc);
         if ctx == ExprContext::Load && self.subscript_warning_needed(value, slice) {
             return unsupported("subscript that CPython warns about", e.loc);
         }
@@ -960,7 +960,7 @@ impl<'a> Compiler<'a> {
                     .iter()
                     .find(|o| o.arg.as_deref() == Some(name))
                     .map_or(kw.loc, |o| o.loc);
-                return syntax_error(&format!("keyword argument repeated: {name}"), Loc::of(dup));
+                return syntax_error(&format!("keyword argument repeated: {name}"), loc_of(dup));
             }
         }
         Ok(())
@@ -983,8 +983,8 @@ impl<'a> Compiler<'a> {
             return unsupported("generator expression argument", args[0].loc);
         }
         self.expr(func)?;
-        self.unit.addop(Opcode::PUSH_NULL, 0, Loc::of(func.loc));
-        self.call_helper(Loc::of(e.loc), 0, args, keywords)
+        self.unit.addop(Opcode::PUSH_NULL, 0, loc_of(func.loc));
+        self.call_helper(loc_of(e.loc), 0, args, keywords)
     }
 
     /// `maybe_optimize_method_call`.
@@ -1023,12 +1023,12 @@ impl<'a> Compiler<'a> {
             return unsupported("super() call", e.loc);
         }
         self.expr(value)?;
-        let loc = self.update_start_location_to_match_attr(Loc::of(meth.loc), meth);
+        let loc = self.update_start_location_to_match_attr(loc_of(meth.loc), meth);
         self.addop_name(NameOp::LoadMethod, attr, loc);
         for a in args {
             self.expr(a)?;
         }
-        let call_loc = self.update_start_location_to_match_attr(Loc::of(e.loc), meth);
+        let call_loc = self.update_start_location_to_match_attr(loc_of(e.loc), meth);
         if kwdsl > 0 {
             for k in keywords {
                 self.expr(&k.value)?;

@@ -15,8 +15,8 @@ pub mod docstring;
 pub mod instr;
 pub mod unit;
 
-pub use consts::{ConstKey, Constant};
-pub use instr::{Instr, InstrSequence, Label, Loc, NO_LOCATION};
+pub use consts::{ConstIdentity, ConstKey, Constant};
+pub use instr::{Instr, InstrSequence, Label, Loc, NO_LOCATION, loc_of};
 pub use unit::{CodeUnit, NameTable, ScopeType};
 
 /// Options that change the generated code.

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use pyc_bytecode::Opcode;
 
-use crate::consts::{ConstKey, Constant};
-use crate::instr::{InstrSequence, Label, Loc};
+use crate::consts::{ConstIdentity, Constant};
+use crate::instr::{InstrSequence, Loc};
 
 /// `_PyCompile_ScopeType`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +79,7 @@ pub struct CodeUnit {
     pub seq: InstrSequence,
     /// Constants in insertion order (`u_consts`).
     pub consts: Vec<Constant>,
-    const_index: HashMap<ConstKey, usize>,
+    const_index: HashMap<ConstIdentity, usize>,
     /// `u_names`.
     pub names: NameTable,
     /// `u_varnames`.
@@ -107,7 +107,7 @@ impl CodeUnit {
             scope_type,
             name: name.to_owned(),
             qualname: qualname.to_owned(),
-            seq: InstrSequence::default(),
+            seq: InstrSequence::new(),
             consts: Vec::new(),
             const_index: HashMap::new(),
             names: NameTable::default(),
@@ -136,20 +136,5 @@ impl CodeUnit {
     /// `ADDOP`/`ADDOP_I`.
     pub fn addop(&mut self, op: Opcode, oparg: u32, loc: Loc) {
         self.seq.addop(op, oparg as i32, loc);
-    }
-
-    /// `ADDOP_JUMP`.
-    pub fn add_jump(&mut self, op: Opcode, target: Label, loc: Loc) {
-        self.seq.add_jump(op, target, loc);
-    }
-
-    /// `NEW_JUMP_TARGET_LABEL`.
-    pub fn new_label(&mut self) -> Label {
-        self.seq.new_label()
-    }
-
-    /// `USE_LABEL`.
-    pub fn use_label(&mut self, l: Label) {
-        self.seq.use_label(l);
     }
 }

@@ -22,10 +22,10 @@ fn pool() -> Pool {
 fn render_ours(unit: &CodeUnit) -> (Vec<String>, Vec<String>) {
     let instrs = unit
         .seq
-        .instrs
+        .instrs()
         .iter()
         .map(|i| {
-            let arg = if i.opcode.has_arg() || i.target.is_some() {
+            let arg = if i.opcode.has_arg() || i.target_label().is_some() {
                 i.oparg.to_string()
             } else {
                 "-".to_owned()

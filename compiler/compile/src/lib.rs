@@ -14,7 +14,7 @@ mod objects;
 
 use pyc_codegen::{CodegenError, CompileOptions, Constant};
 use pyc_file::{InvalidationMode, PycHeader};
-use pyc_flowgraph::{CodeUnitMetadata, InstrSequence, NameMap, SrcLocation};
+use pyc_flowgraph::{CodeUnitMetadata, NameMap};
 
 pub use pyc_codegen::CodeUnit;
 pub use pyc_file::InvalidationMode as Invalidation;
@@ -153,42 +153,6 @@ pub fn compile_pyc(
     Ok(compiled.pyc(&header))
 }
 
-fn location(l: pyc_codegen::Loc) -> SrcLocation {
-    SrcLocation::new(l.lineno, l.end_lineno, l.col_offset, l.end_col_offset)
-}
-
-/// Codegen's sequence in the flowgraph's representation (labels recreated in order).
-fn to_flowgraph_sequence(unit: &CodeUnit) -> Result<InstrSequence, CompileError> {
-    let mut seq = InstrSequence::new();
-    let labels: Vec<_> = unit.seq.label_map.iter().map(|_| seq.new_label()).collect();
-    let mut marks: Vec<(usize, usize)> = unit
-        .seq
-        .label_map
-        .iter()
-        .enumerate()
-        .filter_map(|(l, at)| at.map(|i| (i, l)))
-        .collect();
-    marks.sort();
-    let mut next_mark = 0;
-    for (i, ins) in unit.seq.instrs.iter().enumerate() {
-        while next_mark < marks.len() && marks[next_mark].0 == i {
-            seq.use_label(labels[marks[next_mark].1])
-                .map_err(|e| CompileError::internal("codegen labels", e))?;
-            next_mark += 1;
-        }
-        match ins.target {
-            Some(t) => seq.addop_jump(ins.opcode, labels[t.0 as usize], location(ins.loc)),
-            None => seq.addop(ins.opcode, ins.oparg, location(ins.loc)),
-        }
-    }
-    while next_mark < marks.len() {
-        seq.use_label(labels[marks[next_mark].1])
-            .map_err(|e| CompileError::internal("codegen labels", e))?;
-        next_mark += 1;
-    }
-    Ok(seq)
-}
-
 /// `optimize_and_assemble_code_unit` for one unit.
 fn assemble_unit(
     unit: &CodeUnit,
@@ -222,7 +186,7 @@ fn assemble_unit(
         kwonlyargcount: unit.kwonlyargcount,
         firstlineno: unit.firstlineno,
     };
-    let seq = to_flowgraph_sequence(unit)?;
+    let seq = unit.seq.clone();
     pyc_assembler::optimize_and_assemble_code_unit(seq, &umd, consts, 0, unit.flags, filename)
         .map_err(|e| CompileError::internal("flowgraph/assembler", e))
 }
