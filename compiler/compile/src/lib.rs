@@ -78,6 +78,19 @@ impl CompileError {
 pub struct Compiled {
     /// `marshal.dumps(code)` as `py_compile` writes it.
     pub body: Vec<u8>,
+    /// Warnings CPython would emit while compiling (e.g. `SyntaxWarning`), in emission order.
+    pub warnings: Vec<CompileWarning>,
+}
+
+/// One warning emitted while compiling, like the oracle's `Warning` record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompileWarning {
+    /// The warning class, e.g. `SyntaxWarning`.
+    pub category: String,
+    /// `str(warning)`.
+    pub message: String,
+    /// The line it points at.
+    pub lineno: i64,
 }
 
 impl Compiled {
@@ -133,7 +146,10 @@ pub fn compile_module(source: &[u8], opts: &Options) -> Result<Compiled, Compile
     })?;
     let code = assemble_unit(&unit, &opts.filename)?;
     let body = objects::marshal_module(&code).map_err(|e| CompileError::internal("marshal", e))?;
-    Ok(Compiled { body })
+    Ok(Compiled {
+        body,
+        warnings: Vec::new(),
+    })
 }
 
 /// Compiles a module to complete `.pyc` bytes, like `py_compile` with the given mode.
