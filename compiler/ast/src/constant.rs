@@ -112,6 +112,10 @@ pub enum ConstValue {
     /// `slice(start, stop, step)` of constants (made by codegen for constant slices such as
     /// `x[1:2]`, never by the parser).
     Slice(Box<[ConstValue; 3]>),
+    /// A nested code object (made by codegen, never by the parser): the index of its
+    /// unit in the compilation's list of code units. Two code constants are the same
+    /// object exactly when their indices are equal.
+    Code(u32),
 }
 
 impl ConstValue {

@@ -191,6 +191,9 @@ pub fn repr_const(out: &mut String, v: &ConstValue) {
         ConstValue::Complex { real, imag } => repr_complex(out, *real, *imag),
         ConstValue::Str(s) => repr_str(out, s),
         ConstValue::Bytes(b) => repr_bytes(out, b),
+        ConstValue::Code(i) => {
+            let _ = write!(out, "<code #{i}>");
+        }
         ConstValue::Tuple(items) => {
             out.push('(');
             for (i, item) in items.iter().enumerate() {

@@ -9,10 +9,14 @@
 //! Language coverage grows slice by slice; anything not handled yet is refused with
 //! [`CodegenError::NotSupported`], never compiled wrongly.
 
-mod codegen;
+mod compiler;
 pub mod consts;
 pub mod docstring;
+mod expr;
+mod function;
 pub mod instr;
+mod preprocess;
+mod stmt;
 pub mod unit;
 
 pub use consts::{ConstIdentity, ConstKey, Constant};
@@ -42,6 +46,9 @@ pub enum CodegenError {
         /// Column (UTF-8 bytes, 0-based).
         col_offset: u32,
     },
+    /// A bug: an inconsistency codegen cannot go on from.
+    #[error("internal codegen error: {0}")]
+    Internal(String),
     /// A SyntaxError CPython raises during code generation.
     #[error("SyntaxError: {message} (line {lineno})")]
     Syntax {
@@ -58,12 +65,55 @@ pub enum CodegenError {
     },
 }
 
-/// Generates the module's code unit (`compiler_codegen` for `Module`), given the
-/// module's symbol table (`_PySymtable_Build`).
+/// A warning emitted while compiling (`_PyCompile_Warn`, PEP 765's preprocessor check).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// The warning class (`SyntaxWarning`).
+    pub category: &'static str,
+    /// The message.
+    pub message: String,
+    /// The line it points at.
+    pub lineno: i32,
+}
+
+/// Everything codegen produces for a module.
+#[derive(Debug, Clone)]
+pub struct CodegenOutput {
+    /// Every code unit, children before their parents; the module unit is last.
+    /// [`Constant::Code`] indexes this list.
+    pub units: Vec<CodeUnit>,
+    /// Warnings, in the order CPython emits them.
+    pub warnings: Vec<Warning>,
+}
+
+impl CodegenOutput {
+    /// The module's unit.
+    pub fn module(&self) -> &CodeUnit {
+        &self.units[self.units.len() - 1]
+    }
+
+    /// The units in pre-order (a unit, then the units nested in it, recursively), the
+    /// order of the oracle's `stages` request.
+    pub fn preorder(&self) -> Vec<&CodeUnit> {
+        fn walk<'u>(units: &'u [CodeUnit], i: usize, out: &mut Vec<&'u CodeUnit>) {
+            out.push(&units[i]);
+            for &c in &units[i].children {
+                walk(units, c, out);
+            }
+        }
+        let mut out = Vec::with_capacity(self.units.len());
+        walk(&self.units, self.units.len() - 1, &mut out);
+        out
+    }
+}
+
+/// Generates every code unit of a module (`compiler_codegen` for `Module` and the
+/// units nested in it), given the module's symbol table (`_PySymtable_Build`).
 pub fn codegen_module(
     module: &pyc_ast::Module,
     symtable: &pyc_symtable::SymbolTable,
     opts: &CompileOptions,
-) -> Result<CodeUnit, CodegenError> {
-    codegen::Compiler::new(opts, symtable).compile_module(module)
+) -> Result<CodegenOutput, CodegenError> {
+    let (units, warnings) = compiler::Compiler::new(opts, symtable, 0).compile_module(module)?;
+    Ok(CodegenOutput { units, warnings })
 }

@@ -98,6 +98,14 @@ pub struct CodeUnit {
     pub firstlineno: i32,
     /// `CO_*` flags computed for this unit (future flags included).
     pub flags: u32,
+    /// Number of parameters (`len(ste_varnames)`), for the CFG's maybe-unbound analysis.
+    pub nparams: usize,
+    /// The units compiled inside this one, in the order they were finished (indices into
+    /// the compilation's unit list).
+    pub children: Vec<usize>,
+    /// An `__annotate__` unit: its first local (`.format`) is renamed `format` in the
+    /// final code object (`codegen_leave_annotations_scope`).
+    pub rename_format: bool,
 }
 
 impl CodeUnit {
@@ -119,6 +127,9 @@ impl CodeUnit {
             kwonlyargcount: 0,
             firstlineno,
             flags: 0,
+            nparams: 0,
+            children: Vec::new(),
+            rename_format: false,
         }
     }
 

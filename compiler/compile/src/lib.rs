@@ -12,6 +12,7 @@
 pub mod dump;
 mod objects;
 
+use pyc_ast::ConstValue;
 use pyc_codegen::{CodegenError, CompileOptions, Constant};
 use pyc_file::{InvalidationMode, PycHeader};
 use pyc_flowgraph::{CodeUnitMetadata, NameMap};
@@ -127,8 +128,9 @@ pub fn compile_module(source: &[u8], opts: &Options) -> Result<Compiled, Compile
             end_offset: Some(e.end_offset),
         })
     })?;
-    let unit = pyc_codegen::codegen_module(&module, &symtable, &cg_opts).map_err(|e| match e {
+    let out = pyc_codegen::codegen_module(&module, &symtable, &cg_opts).map_err(|e| match e {
         CodegenError::NotSupported { .. } => CompileError::NotSupported(e.to_string()),
+        CodegenError::Internal(m) => CompileError::internal("codegen", m),
         CodegenError::Syntax {
             message,
             lineno,
@@ -144,12 +146,21 @@ pub fn compile_module(source: &[u8], opts: &Options) -> Result<Compiled, Compile
             end_offset: Some(i64::from(end_col_offset) + 1),
         }),
     })?;
-    let code = assemble_unit(&unit, &opts.filename)?;
-    let body = objects::marshal_module(&code).map_err(|e| CompileError::internal("marshal", e))?;
-    Ok(Compiled {
-        body,
-        warnings: Vec::new(),
-    })
+    let mut codes = Vec::with_capacity(out.units.len());
+    for unit in &out.units {
+        codes.push((assemble_unit(unit, &opts.filename)?, unit.rename_format));
+    }
+    let body = objects::marshal_module(&codes).map_err(|e| CompileError::internal("marshal", e))?;
+    let warnings = out
+        .warnings
+        .into_iter()
+        .map(|w| CompileWarning {
+            category: w.category.to_owned(),
+            message: w.message,
+            lineno: i64::from(w.lineno),
+        })
+        .collect();
+    Ok(Compiled { body, warnings })
 }
 
 /// Compiles a module to complete `.pyc` bytes, like `py_compile` with the given mode.
@@ -174,17 +185,14 @@ fn assemble_unit(
     unit: &CodeUnit,
     filename: &str,
 ) -> Result<pyc_assembler::AssembledCode, CompileError> {
-    let mut consts = Vec::with_capacity(unit.consts.len());
-    for c in &unit.consts {
-        match c {
-            Constant::Value(v) => consts.push(v.clone()),
-            Constant::Code(_) => {
-                return Err(CompileError::NotSupported(
-                    "not supported yet: nested code objects".into(),
-                ));
-            }
-        }
-    }
+    let consts: Vec<ConstValue> = unit
+        .consts
+        .iter()
+        .map(|c| match c {
+            Constant::Value(v) => v.clone(),
+            Constant::Code(i) => ConstValue::Code(*i as u32),
+        })
+        .collect();
     let umd = CodeUnitMetadata {
         name: unit.name.clone(),
         qualname: Some(unit.qualname.clone()),
@@ -203,6 +211,20 @@ fn assemble_unit(
         firstlineno: unit.firstlineno,
     };
     let seq = unit.seq.clone();
-    pyc_assembler::optimize_and_assemble_code_unit(seq, &umd, consts, 0, unit.flags, filename)
-        .map_err(|e| CompileError::internal("flowgraph/assembler", e))
+    let mut code = pyc_assembler::optimize_and_assemble_code_unit(
+        seq,
+        &umd,
+        consts,
+        unit.nparams,
+        unit.flags,
+        filename,
+    )
+    .map_err(|e| CompileError::internal("flowgraph/assembler", e))?;
+    if unit.rename_format
+        && let Some(first) = code.localsplusnames.first_mut()
+    {
+        // codegen_leave_annotations_scope: `.format` is shown as `format`.
+        *first = "format".to_owned();
+    }
+    Ok(code)
 }

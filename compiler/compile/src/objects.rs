@@ -36,6 +36,8 @@ enum Key {
 struct ObjectBuilder {
     b: GraphBuilder,
     cache: HashMap<Key, NodeId>,
+    /// The code objects built so far, by unit index.
+    codes: Vec<NodeId>,
 }
 
 impl ObjectBuilder {
@@ -69,11 +71,13 @@ impl ObjectBuilder {
             }
             ConstValue::Bytes(bytes) => self.b.bytes(bytes.clone()),
             ConstValue::Tuple(items) => {
+                // Tuples share one cache with co_consts / co_names tuples: CPython
+                // merges them all through `_PyCode_ConstantKey`.
                 let items = items
                     .iter()
                     .map(|x| self.constant(x))
                     .collect::<Result<Vec<_>, _>>()?;
-                self.b.tuple(items)
+                return Ok(self.merged_tuple(items));
             }
             ConstValue::FrozenSet(items) => {
                 let items = items
@@ -81,6 +85,14 @@ impl ObjectBuilder {
                     .map(|x| self.constant(x))
                     .collect::<Result<Vec<_>, _>>()?;
                 self.b.frozenset(items)
+            }
+            ConstValue::Code(i) => {
+                // Code objects are never merged: each unit is its own object.
+                return self
+                    .codes
+                    .get(*i as usize)
+                    .copied()
+                    .ok_or_else(|| format!("code constant #{i} used before it was built"));
             }
             ConstValue::Slice(parts) => {
                 let start = self.constant(&parts[0])?;
@@ -127,7 +139,7 @@ impl ObjectBuilder {
         id
     }
 
-    fn code(&mut self, co: &AssembledCode) -> Result<NodeId, String> {
+    fn code(&mut self, co: &AssembledCode, renamed_format: bool) -> Result<NodeId, String> {
         let consts = co
             .consts
             .iter()
@@ -135,7 +147,18 @@ impl ObjectBuilder {
             .collect::<Result<Vec<_>, _>>()?;
         let consts = self.merged_tuple(consts);
         let names = self.name_tuple(&co.names);
-        let localsplusnames = self.name_tuple(&co.localsplusnames);
+        let localsplusnames = if renamed_format {
+            // codegen_leave_annotations_scope builds a fresh tuple after the code
+            // object was made, so it is not merged through the constant cache.
+            let items: Vec<NodeId> = co
+                .localsplusnames
+                .iter()
+                .map(|n| self.b.interned(n.as_str()))
+                .collect();
+            self.b.tuple(items)
+        } else {
+            self.name_tuple(&co.localsplusnames)
+        };
         let localspluskinds = self.b.bytes_buffer(co.localspluskinds.clone());
         let code = self.b.bytes_buffer(co.code.clone());
         let filename = self.b.interned(co.filename.as_str());
@@ -165,13 +188,22 @@ impl ObjectBuilder {
     }
 }
 
-/// `marshal.dumps(code)` for a module whose caller holds the code object.
-pub(crate) fn marshal_module(co: &AssembledCode) -> Result<Vec<u8>, String> {
+/// `marshal.dumps(code)` for a module whose caller holds the code object. `codes` are
+/// all units, children before parents, the module last; the flag marks `__annotate__`
+/// units whose first local was renamed.
+pub(crate) fn marshal_module(codes: &[(AssembledCode, bool)]) -> Result<Vec<u8>, String> {
     let mut ob = ObjectBuilder {
         b: GraphBuilder::new(),
         cache: HashMap::new(),
+        codes: Vec::with_capacity(codes.len()),
     };
-    let root = ob.code(co)?;
+    let mut root = None;
+    for (co, renamed) in codes {
+        let id = ob.code(co, *renamed)?;
+        ob.codes.push(id);
+        root = Some(id);
+    }
+    let root = root.ok_or("no code object")?;
     let mut graph = ob.b.finish();
     graph[root].extra_refs += 1;
     pyc_marshal::write(&graph, root).map_err(|e| e.to_string())

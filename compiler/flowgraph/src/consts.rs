@@ -51,6 +51,8 @@ pub enum ConstKey {
     FrozenSet(Vec<ConstKey>),
     /// `slice`: the keys of start, stop and step.
     Slice(Box<[ConstKey; 3]>),
+    /// A nested code object, by identity (its unit index).
+    Code(u32),
 }
 
 impl ConstKey {
@@ -65,6 +67,7 @@ impl ConstKey {
             ConstValue::Complex { real, imag } => ConstKey::Complex(real.to_bits(), imag.to_bits()),
             ConstValue::Str(s) => ConstKey::Str(s.clone()),
             ConstValue::Bytes(b) => ConstKey::Bytes(b.clone()),
+            ConstValue::Code(i) => ConstKey::Code(*i),
             ConstValue::Tuple(items) => ConstKey::Tuple(items.iter().map(ConstKey::new).collect()),
             ConstValue::FrozenSet(items) => {
                 let mut keys: Vec<ConstKey> = items.iter().map(ConstKey::new).collect();
@@ -182,7 +185,8 @@ fn is_singleton(value: &ConstValue) -> bool {
         ConstValue::Float(_)
         | ConstValue::Complex { .. }
         | ConstValue::FrozenSet(_)
-        | ConstValue::Slice(_) => false,
+        | ConstValue::Slice(_)
+        | ConstValue::Code(_) => false,
     }
 }
 

@@ -22,6 +22,8 @@ pub(crate) enum PyVal {
     /// can hold slices (then `From<&ConstValue>` gains the arm).
     #[cfg_attr(not(test), allow(dead_code))]
     Slice(Box<[PyVal; 3]>),
+    /// A nested code object (never folded).
+    Code(u32),
 }
 
 impl From<&ConstValue> for PyVal {
@@ -35,6 +37,7 @@ impl From<&ConstValue> for PyVal {
             ConstValue::Complex { real, imag } => PyVal::Complex(*real, *imag),
             ConstValue::Str(s) => PyVal::Str(s.clone()),
             ConstValue::Bytes(b) => PyVal::Bytes(b.clone()),
+            ConstValue::Code(i) => PyVal::Code(*i),
             ConstValue::Tuple(t) => PyVal::Tuple(t.iter().map(PyVal::from).collect()),
             ConstValue::FrozenSet(t) => PyVal::FrozenSet(t.iter().map(PyVal::from).collect()),
             ConstValue::Slice(p) => PyVal::Slice(Box::new([
@@ -59,6 +62,7 @@ impl PyVal {
             PyVal::Complex(real, imag) => ConstValue::Complex { real, imag },
             PyVal::Str(s) => ConstValue::Str(s),
             PyVal::Bytes(b) => ConstValue::Bytes(b),
+            PyVal::Code(i) => ConstValue::Code(i),
             PyVal::Tuple(t) => ConstValue::Tuple(
                 t.into_iter()
                     .map(PyVal::into_const)
@@ -84,7 +88,7 @@ impl PyVal {
     pub(crate) fn is_true(&self) -> bool {
         match self {
             PyVal::None => false,
-            PyVal::Ellipsis | PyVal::Slice(_) => true,
+            PyVal::Ellipsis | PyVal::Slice(_) | PyVal::Code(_) => true,
             PyVal::Bool(b) => *b,
             PyVal::Int(i) => !i.is_zero(),
             PyVal::Float(f) => *f != 0.0,
