@@ -1,8 +1,20 @@
 //! `pyc-parity`: the differential harness between our compiler and the CPython 3.14
 //! oracle. See `harness/README.md` for the commands and the report schema.
 
+pub mod compare;
 pub mod corpus;
+pub mod merge;
 pub mod oracle_run;
+pub mod outcome;
+pub mod perturb;
+pub mod render;
+pub mod report;
+pub mod run;
+pub mod slices;
+pub mod summary;
+
+pub use compare::{CompareOptions, FileRecord, TestHooks, compare_source};
+pub use outcome::{Layer, Outcome};
 
 use std::io::Write as _;
 use std::path::Path;

@@ -1,5 +1,5 @@
-//! Compiling a corpus through the oracle alone: used by `pyc-parity oracle bench` and,
-//! until our compiler joins the comparison, by `pyc-parity run`.
+//! Compiling a corpus through the oracle alone: used by `pyc-parity oracle bench` to
+//! measure the oracle's throughput.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
