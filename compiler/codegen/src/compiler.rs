@@ -115,6 +115,11 @@ pub(crate) struct Compiler<'a> {
     /// `c_disable_warning`.
     pub disable_warning: u32,
     pub warnings: Vec<Warning>,
+    /// Non-ASCII identifiers used as str constants (keyword names, import names, ...):
+    /// the parser interned them, so the constant is an interned string.
+    pub identifier_consts: std::collections::BTreeSet<String>,
+    /// Units by the AST node they were compiled from (see [`CodeUnit::ast_key`]).
+    pub code_keys: std::collections::HashMap<usize, usize>,
 }
 
 pub(crate) fn unsupported<T>(what: &'static str, loc: Location) -> Result<T, CodegenError> {
@@ -185,6 +190,8 @@ impl<'a> Compiler<'a> {
             future_location: None,
             disable_warning: 0,
             warnings: Vec::new(),
+            identifier_consts: std::collections::BTreeSet::new(),
+            code_keys: std::collections::HashMap::new(),
         };
         c.init_unit_tables();
         c
@@ -234,6 +241,7 @@ impl<'a> Compiler<'a> {
     ) -> Result<(), CodegenError> {
         let private = private.or_else(|| self.u.private.clone());
         let mut unit = CodeUnit::new(scope_type, name, name, lineno);
+        unit.first_descendant = self.units.len();
         unit.argcount = argcount;
         unit.posonlyargcount = posonlyargcount;
         unit.kwonlyargcount = kwonlyargcount;
@@ -354,7 +362,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// Finishes the module unit (`compiler_mod`): returns every unit, the module last.
-    pub(crate) fn finish_module(mut self) -> (Vec<CodeUnit>, Vec<Warning>) {
+    pub(crate) fn finish_module(mut self) -> crate::CodegenOutput {
         self.load_const(Constant::Value(ConstValue::None), NO_LOCATION);
         self.addop(Opcode::RETURN_VALUE, NO_LOCATION);
         self.u.unit.flags = self.compute_code_flags();
@@ -363,7 +371,11 @@ impl<'a> Compiler<'a> {
             CodeUnit::new(ScopeType::Module, "", "", 1),
         );
         self.units.push(module);
-        (self.units, self.warnings)
+        crate::CodegenOutput {
+            units: self.units,
+            warnings: self.warnings,
+            identifier_consts: self.identifier_consts,
+        }
     }
 
     // ----- emitting ---------------------------------------------------------
@@ -399,6 +411,14 @@ impl<'a> Compiler<'a> {
 
     pub(crate) fn load_const_value(&mut self, v: ConstValue, loc: Loc) {
         self.load_const(Constant::Value(v), loc);
+    }
+
+    /// A str constant made from an identifier (interned by the parser).
+    pub(crate) fn identifier_const(&mut self, name: &str) -> ConstValue {
+        if !name.is_ascii() {
+            self.identifier_consts.insert(name.to_owned());
+        }
+        ConstValue::str(name)
     }
 
     /// `_PyCompile_MaybeMangle`.
@@ -442,10 +462,14 @@ impl<'a> Compiler<'a> {
             sf::GLOBAL_EXPLICIT => (OpType::Global, Some(&mut self.u.unit.names)),
             _ => (OpType::Name, Some(&mut self.u.unit.names)),
         };
-        let arg = match table {
+        let mut arg = match table {
             Some(t) => t.add(mangled) as u32,
             None => 0,
         };
+        if scope == sf::FREE {
+            // u_freevars numbers free variables after the cells (dictbytype's offset).
+            arg += self.u.unit.cellvars.len() as u32;
+        }
         (optype, arg)
     }
 

@@ -1135,7 +1135,7 @@ impl<'a> Compiler<'a> {
         let names = keywords
             .iter()
             .filter_map(|k| k.arg.as_deref())
-            .map(|n| ConstValue::Str(PyStr::from(n)))
+            .map(|n| self.identifier_const(n))
             .collect();
         self.load_const(Constant::Value(ConstValue::Tuple(names)), loc);
     }
@@ -1238,7 +1238,8 @@ impl<'a> Compiler<'a> {
         }
         for kw in &keywords[begin..end] {
             let name = kw.arg.as_deref().unwrap_or_default();
-            self.load_const_value(ConstValue::Str(PyStr::from(name)), loc);
+            let c = self.identifier_const(name);
+            self.load_const_value(c, loc);
             self.expr(&kw.value)?;
             if big {
                 self.addop_i(Opcode::MAP_ADD, 1, NO_LOCATION);

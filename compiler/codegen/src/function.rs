@@ -3,7 +3,7 @@
 // codegen_make_closure, codegen_default_arguments, codegen_function_annotations,
 // codegen_setup_annotations_scope, codegen_leave_annotations_scope)
 
-use pyc_ast::{Arg, Arguments, ConstValue, Expr, ExprContext, ExprKind, PyStr, Stmt, StmtKind};
+use pyc_ast::{Arg, Arguments, ConstValue, Expr, ExprContext, ExprKind, Stmt, StmtKind};
 use pyc_bytecode::{self as bc, Opcode};
 use pyc_symtable::ScopeId;
 
@@ -95,6 +95,7 @@ impl<'a> Compiler<'a> {
                 .add_const(Constant::Value(ConstValue::Str(clean_doc(doc))));
         }
         self.function_body_stmts(body)?;
+        self.u.unit.ast_key = Some(std::ptr::from_ref(s) as usize);
         let idx = self.exit_scope(true);
         self.make_closure(loc_of(s.loc), idx, funcflags)
     }
@@ -126,6 +127,7 @@ impl<'a> Compiler<'a> {
         )?;
         self.expr(body)?;
         self.addop(Opcode::RETURN_VALUE, loc_of(body.loc));
+        self.u.unit.ast_key = Some(std::ptr::from_ref(e) as usize);
         let idx = self.exit_scope(true);
         self.make_closure(loc, idx, funcflags)
     }
@@ -137,6 +139,7 @@ impl<'a> Compiler<'a> {
         idx: usize,
         mut flags: u32,
     ) -> Result<(), CodegenError> {
+        let idx = self.merge_code(idx);
         let free: Vec<String> = self.units[idx].freevars.names().to_vec();
         if !free.is_empty() {
             for name in &free {
@@ -162,6 +165,28 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
+    /// `_PyCompile_AddConst` of a code object: a subtree compiled a second time gives a
+    /// code object equal to the first one, which the constant cache merges. The second
+    /// unit and its descendants are dropped.
+    fn merge_code(&mut self, idx: usize) -> usize {
+        let Some(key) = self.units[idx].ast_key else {
+            return idx;
+        };
+        match self.code_keys.get(&key) {
+            Some(&prev) if prev != idx && idx + 1 == self.units.len() => {
+                let first = self.units[idx].first_descendant;
+                self.units.truncate(first);
+                self.u.unit.children.retain(|&c| c < first);
+                prev
+            }
+            Some(_) => idx,
+            None => {
+                self.code_keys.insert(key, idx);
+                idx
+            }
+        }
+    }
+
     /// `codegen_default_arguments`.
     fn default_arguments(&mut self, loc: Loc, args: &'a Arguments) -> Result<u32, CodegenError> {
         let mut flags = 0;
@@ -177,7 +202,8 @@ impl<'a> Compiler<'a> {
             if let Some(d) = default {
                 count += 1;
                 let mangled = self.maybe_mangle(&arg.arg).into_owned();
-                self.load_const_value(ConstValue::Str(PyStr::from(mangled.as_str())), loc);
+                let c = self.identifier_const(&mangled);
+                self.load_const_value(c, loc);
                 self.expr(d)?;
             }
         }
@@ -243,7 +269,8 @@ impl<'a> Compiler<'a> {
             return Ok(());
         };
         let mangled = self.maybe_mangle(&a.arg).into_owned();
-        self.load_const_value(ConstValue::Str(PyStr::from(mangled.as_str())), loc);
+        let c = self.identifier_const(&mangled);
+        self.load_const_value(c, loc);
         self.annotation_value(ann, loc)?;
         *n += 1;
         Ok(())

@@ -84,6 +84,9 @@ pub struct CodegenOutput {
     pub units: Vec<CodeUnit>,
     /// Warnings, in the order CPython emits them.
     pub warnings: Vec<Warning>,
+    /// Non-ASCII identifiers that are also str constants: those constants are interned
+    /// strings (the parser interns identifiers), unlike other non-ASCII literals.
+    pub identifier_consts: std::collections::BTreeSet<String>,
 }
 
 impl CodegenOutput {
@@ -114,6 +117,5 @@ pub fn codegen_module(
     symtable: &pyc_symtable::SymbolTable,
     opts: &CompileOptions,
 ) -> Result<CodegenOutput, CodegenError> {
-    let (units, warnings) = compiler::Compiler::new(opts, symtable, 0).compile_module(module)?;
-    Ok(CodegenOutput { units, warnings })
+    compiler::Compiler::new(opts, symtable, 0).compile_module(module)
 }

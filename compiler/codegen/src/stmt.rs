@@ -2,7 +2,7 @@
 // CPython: codegen.c (codegen_body, codegen_visit_stmt and the statement visitors)
 
 use pyc_ast::{
-    Alias, ConstValue, ExceptHandler, Expr, ExprContext, ExprKind, Module, Operator, PyStr, Stmt,
+    Alias, ConstValue, ExceptHandler, Expr, ExprContext, ExprKind, Module, Operator, Stmt,
     StmtKind, WithItem,
 };
 use pyc_bytecode::{self as bc, Opcode};
@@ -42,7 +42,7 @@ impl<'a> Compiler<'a> {
     pub(crate) fn compile_module(
         mut self,
         module: &'a Module,
-    ) -> Result<(Vec<crate::CodeUnit>, Vec<crate::Warning>), CodegenError> {
+    ) -> Result<crate::CodegenOutput, CodegenError> {
         // codegen_enter_scope: the module's RESUME sits on line 0.
         let loc = Loc::new(0, 1, 0, 0);
         self.addop_i(Opcode::RESUME, bc::RESUME_AT_FUNC_START, loc);
@@ -397,7 +397,7 @@ impl<'a> Compiler<'a> {
         self.load_const_value(ConstValue::int(i64::from(level)), loc);
         let tuple = names
             .iter()
-            .map(|a| ConstValue::Str(PyStr::from(a.name.as_str())))
+            .map(|a| self.identifier_const(&a.name))
             .collect();
         self.load_const_value(ConstValue::Tuple(tuple), loc);
         self.addop_name(NameOp::Real(Opcode::IMPORT_NAME), module.unwrap_or(""), loc);
@@ -631,7 +631,8 @@ impl<'a> Compiler<'a> {
             }
             self.expr(annotation)?;
             self.addop_i(Opcode::COPY, 2, sloc);
-            self.load_const_value(ConstValue::Str(PyStr::from(mangled.as_str())), sloc);
+            let c = self.identifier_const(&mangled);
+            self.load_const_value(c, sloc);
             self.addop(Opcode::STORE_SUBSCR, loc);
             self.use_label(not_set)?;
         }

@@ -106,6 +106,12 @@ pub struct CodeUnit {
     /// An `__annotate__` unit: its first local (`.format`) is renamed `format` in the
     /// final code object (`codegen_leave_annotations_scope`).
     pub rename_format: bool,
+    /// The AST node this unit was compiled from (its address). CPython compiles some
+    /// subtrees twice (a `finally` body) and merges the equal code objects.
+    pub ast_key: Option<usize>,
+    /// `len(units)` when this unit was entered: the units after that index up to this
+    /// one are its descendants.
+    pub first_descendant: usize,
 }
 
 impl CodeUnit {
@@ -130,6 +136,8 @@ impl CodeUnit {
             nparams: 0,
             children: Vec::new(),
             rename_format: false,
+            ast_key: None,
+            first_descendant: 0,
         }
     }
 

@@ -92,6 +92,16 @@ fn main() {
             filename: name.clone(),
             optimize,
         };
+        let compiled = pyc_compiler::compile_module(&src, &o);
+        let our_warnings: Vec<(String, String, i64)> = compiled
+            .as_ref()
+            .map(|c| {
+                c.warnings
+                    .iter()
+                    .map(|w| (w.category.clone(), w.message.clone(), w.lineno))
+                    .collect()
+            })
+            .unwrap_or_default();
         let ours = compile_pyc(&src, &o, InvalidationMode::UncheckedHash, 0, 0);
         let key = match &ours {
             Ok(_) => "compiled".to_owned(),
@@ -113,7 +123,23 @@ fn main() {
         req.invalidation_mode = OracleMode::UncheckedHash;
         req.optimize = optimize;
         let theirs = match pool.compile(req).unwrap().value {
-            CompileOutcome::Ok { pyc, .. } => pyc,
+            CompileOutcome::Ok { pyc, warnings } => {
+                let tw: Vec<(String, String, i64)> = warnings
+                    .iter()
+                    .map(|w| (w.category.clone(), w.message.clone(), w.lineno))
+                    .collect();
+                if tw != our_warnings {
+                    *counts
+                        .lock()
+                        .unwrap()
+                        .entry("warnings differ".into())
+                        .or_default() += 1;
+                    diffs.lock().unwrap().push(format!(
+                        "{name}: warnings: ours {our_warnings:?} / theirs {tw:?}"
+                    ));
+                }
+                pyc
+            }
             CompileOutcome::Error { exception, .. } => {
                 diffs
                     .lock()

@@ -150,7 +150,8 @@ pub fn compile_module(source: &[u8], opts: &Options) -> Result<Compiled, Compile
     for unit in &out.units {
         codes.push((assemble_unit(unit, &opts.filename)?, unit.rename_format));
     }
-    let body = objects::marshal_module(&codes).map_err(|e| CompileError::internal("marshal", e))?;
+    let body = objects::marshal_module(&codes, &out.identifier_consts)
+        .map_err(|e| CompileError::internal("marshal", e))?;
     let warnings = out
         .warnings
         .into_iter()

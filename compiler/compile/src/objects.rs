@@ -33,14 +33,16 @@ enum Key {
     Tuple(Vec<NodeId>),
 }
 
-struct ObjectBuilder {
+struct ObjectBuilder<'a> {
     b: GraphBuilder,
     cache: HashMap<Key, NodeId>,
     /// The code objects built so far, by unit index.
     codes: Vec<NodeId>,
+    /// Non-ASCII identifiers used as constants (interned by the parser).
+    identifiers: &'a std::collections::BTreeSet<String>,
 }
 
-impl ObjectBuilder {
+impl ObjectBuilder<'_> {
     fn marshal_str(s: &pyc_ast::PyStr) -> Result<PyStr, String> {
         PyStr::from_surrogatepass_utf8(s.as_surrogatepass_bytes()).map_err(|e| format!("{e:?}"))
     }
@@ -63,7 +65,7 @@ impl ObjectBuilder {
             ConstValue::Complex { real, imag } => self.b.complex(*real, *imag),
             ConstValue::Str(s) => {
                 let ms = Self::marshal_str(s)?;
-                if all_name_chars(s) {
+                if all_name_chars(s) || s.as_str().is_some_and(|t| self.identifiers.contains(t)) {
                     self.b.interned(ms)
                 } else {
                     self.b.str(ms)
@@ -191,8 +193,12 @@ impl ObjectBuilder {
 /// `marshal.dumps(code)` for a module whose caller holds the code object. `codes` are
 /// all units, children before parents, the module last; the flag marks `__annotate__`
 /// units whose first local was renamed.
-pub(crate) fn marshal_module(codes: &[(AssembledCode, bool)]) -> Result<Vec<u8>, String> {
+pub(crate) fn marshal_module(
+    codes: &[(AssembledCode, bool)],
+    identifiers: &std::collections::BTreeSet<String>,
+) -> Result<Vec<u8>, String> {
     let mut ob = ObjectBuilder {
+        identifiers,
         b: GraphBuilder::new(),
         cache: HashMap::new(),
         codes: Vec::with_capacity(codes.len()),

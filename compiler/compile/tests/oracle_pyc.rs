@@ -50,9 +50,15 @@ fn first_difference(a: &[u8], b: &[u8]) -> usize {
 }
 
 fn fixtures() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus/fixtures/s1_straight_line");
+    fixtures_in("s1_straight_line")
+}
+
+fn fixtures_in(slice_dir: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../corpus/fixtures")
+        .join(slice_dir);
     let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "py"))
         .collect();
@@ -142,9 +148,29 @@ fn stdlib_files_we_compile_are_byte_identical() {
         };
         *counts.lock().unwrap().entry(key).or_default() += 1;
         if let Ok(ours) = ours {
-            let theirs = oracle_pyc(&pool, &src, &name, OracleMode::Timestamp, 0);
+            let mut req = CompileRequest::new(src.clone(), name.clone());
+            req.invalidation_mode = OracleMode::Timestamp;
+            let (theirs, warnings) = match pool.compile(req).unwrap().value {
+                CompileOutcome::Ok { pyc, warnings } => (Some(pyc), warnings),
+                CompileOutcome::Error { warnings, .. } => (None, warnings),
+            };
             if theirs.as_deref() != Some(&ours[..]) {
-                wrong.lock().unwrap().push(name);
+                wrong.lock().unwrap().push(name.clone());
+            }
+            let ours_w: Vec<_> = pyc_compiler::compile_module(&src, &opts)
+                .map(|c| c.warnings)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|w| (w.category, w.message, w.lineno))
+                .collect();
+            let theirs_w: Vec<_> = warnings
+                .into_iter()
+                .map(|w| (w.category, w.message, w.lineno))
+                .collect();
+            if ours_w != theirs_w {
+                wrong.lock().unwrap().push(format!(
+                    "{name} (warnings: ours {ours_w:?}, CPython {theirs_w:?})"
+                ));
             }
         }
     });
@@ -154,7 +180,7 @@ fn stdlib_files_we_compile_are_byte_identical() {
     let compiled = counts.get("compiled").copied().unwrap_or(0);
     eprintln!(
         "stdlib: {} of {} files byte-identical ({} compiled by us, {} of those differ)",
-        compiled - wrong.len(),
+        compiled.saturating_sub(wrong.len()),
         corpus.len(),
         compiled,
         wrong.len()
@@ -278,4 +304,89 @@ fn s1_fixtures_are_byte_identical_when_optimized() {
     });
     let f = failures.into_inner().unwrap();
     assert!(f.is_empty(), "{}", f.join("\n"));
+}
+
+/// Every fixture of the function, control-flow and exception slices: byte-identical in
+/// every invalidation mode and at every optimization level, with CPython's warnings.
+#[test]
+fn s2_s3_s4_fixtures_are_byte_identical_with_the_same_warnings() {
+    let pool = pool();
+    let failures = Mutex::new(Vec::new());
+    let mut all = Vec::new();
+    for dir in ["s2_functions", "s3_control_flow", "s4_exceptions"] {
+        let files = fixtures_in(dir);
+        assert!(
+            files.len() >= 60,
+            "expected at least 60 fixtures in corpus/fixtures/{dir}, found {}",
+            files.len()
+        );
+        all.extend(files.into_iter().map(|p| (dir, p)));
+    }
+    all.par_iter().for_each(|(dir, p)| {
+        let src = std::fs::read(p).unwrap();
+        let name = format!(
+            "corpus/fixtures/{dir}/{}",
+            p.file_name().unwrap().to_string_lossy()
+        );
+        for optimize in [-1, 1, 2] {
+            let opts = Options {
+                filename: name.clone(),
+                optimize,
+            };
+            let compiled = match pyc_compiler::compile_module(&src, &opts) {
+                Ok(c) => c,
+                Err(e) => {
+                    failures
+                        .lock()
+                        .unwrap()
+                        .push(format!("{name} -O{optimize}: {e}"));
+                    continue;
+                }
+            };
+            let modes: &[_] = if optimize == -1 { &MODES } else { &MODES[2..] };
+            for &(ours_mode, oracle_mode) in modes {
+                let mtime = 1_700_000_000;
+                let mut req = CompileRequest::new(src.clone(), name.clone());
+                req.invalidation_mode = oracle_mode;
+                req.mtime = mtime;
+                req.optimize = optimize;
+                let (theirs, warnings) = match pool.compile(req).unwrap().value {
+                    CompileOutcome::Ok { pyc, warnings } => (pyc, warnings),
+                    CompileOutcome::Error { exception, .. } => {
+                        panic!("oracle rejects fixture {name}: {exception:?}")
+                    }
+                };
+                let ours = compile_pyc(&src, &opts, ours_mode, mtime, src.len() as u32).unwrap();
+                if ours != theirs {
+                    failures.lock().unwrap().push(format!(
+                        "{name} -O{optimize} ({ours_mode:?}): bytes differ at offset {}",
+                        first_difference(&ours, &theirs)
+                    ));
+                }
+                let ours_w: Vec<_> = compiled
+                    .warnings
+                    .iter()
+                    .map(|w| (w.category.clone(), w.message.clone(), w.lineno))
+                    .collect();
+                let theirs_w: Vec<_> = warnings
+                    .iter()
+                    .map(|w| (w.category.clone(), w.message.clone(), w.lineno))
+                    .collect();
+                if ours_w != theirs_w {
+                    failures.lock().unwrap().push(format!(
+                        "{name} -O{optimize}: warnings differ: ours {ours_w:?}, CPython {theirs_w:?}"
+                    ));
+                }
+            }
+        }
+    });
+    let mut f = failures.into_inner().unwrap();
+    f.sort();
+    assert!(
+        f.is_empty(),
+        "{} failures over {} fixtures:\n{}",
+        f.len(),
+        all.len(),
+        f.join("\n")
+    );
 }
