@@ -134,6 +134,11 @@ pub fn run_files(
             ),
         };
         record.corpus = f.corpus.clone();
+        // Ctrl-C also reaches the oracle's worker processes (same process group): a file
+        // in flight then fails in the oracle. It was not compared; leave it out.
+        if stop.load(Ordering::Relaxed) && matches!(record.outcome, Outcome::OracleError { .. }) {
+            return None;
+        }
         if let Outcome::OracleError { message } = &record.outcome
             && let Some(m) = message.strip_prefix(FATAL_ORACLE_PREFIX)
         {
