@@ -232,8 +232,32 @@ impl<'a> Compiler<'a> {
             | ExprKind::DictComp { .. }
             | ExprKind::GeneratorExp { .. } => return unsupported("comprehension", e.loc),
             ExprKind::Await { .. } => return unsupported("await", e.loc),
-            ExprKind::Yield { .. } | ExprKind::YieldFrom { .. } => {
-                return unsupported("yield", e.loc);
+            ExprKind::Yield { value } => {
+                let ste = self.ste();
+                if !ste.is_function_like() {
+                    return syntax_error("'yield' outside function", loc);
+                }
+                if ste.coroutine || self.u.scope_type != crate::unit::ScopeType::Function {
+                    return unsupported("yield", e.loc);
+                }
+                match value {
+                    Some(v) => self.expr(v)?,
+                    None => self.load_const_value(ConstValue::None, loc),
+                }
+                self.addop_yield(loc);
+            }
+            ExprKind::YieldFrom { value } => {
+                let ste = self.ste();
+                if !ste.is_function_like() {
+                    return syntax_error("'yield from' outside function", loc);
+                }
+                if ste.coroutine || self.u.scope_type != crate::unit::ScopeType::Function {
+                    return unsupported("yield", e.loc);
+                }
+                self.expr(value)?;
+                self.addop(Opcode::GET_YIELD_FROM_ITER, loc);
+                self.load_const_value(ConstValue::None, loc);
+                self.add_yield_from(loc, false)?;
             }
             ExprKind::Compare {
                 left,
@@ -336,6 +360,36 @@ impl<'a> Compiler<'a> {
                 }
             },
         }
+        Ok(())
+    }
+
+    /// `codegen_addop_yield` (synchronous generators).
+    fn addop_yield(&mut self, loc: Loc) {
+        self.addop_i(Opcode::YIELD_VALUE, 0, loc);
+        self.addop_i(Opcode::RESUME, bc::RESUME_AFTER_YIELD, loc);
+    }
+
+    /// `codegen_add_yield_from`.
+    fn add_yield_from(&mut self, loc: Loc, is_await: bool) -> Result<(), CodegenError> {
+        let send = self.new_label();
+        let fail = self.new_label();
+        let exit = self.new_label();
+        self.use_label(send)?;
+        self.addop_jump(Opcode::SEND, exit, loc);
+        self.addop_jump(Opcode::SETUP_FINALLY, fail, loc);
+        self.addop_i(Opcode::YIELD_VALUE, 1, loc);
+        self.addop(Opcode::POP_BLOCK, NO_LOCATION);
+        let resume = if is_await {
+            bc::RESUME_AFTER_AWAIT
+        } else {
+            bc::RESUME_AFTER_YIELD_FROM
+        };
+        self.addop_i(Opcode::RESUME, resume, loc);
+        self.addop_jump(Opcode::JUMP_NO_INTERRUPT, send, loc);
+        self.use_label(fail)?;
+        self.addop(Opcode::CLEANUP_THROW, loc);
+        self.use_label(exit)?;
+        self.addop(Opcode::END_SEND, loc);
         Ok(())
     }
 

@@ -8,7 +8,7 @@ use pyc_bytecode::{self as bc, Opcode};
 use pyc_symtable::ScopeId;
 
 use crate::CodegenError;
-use crate::compiler::{Compiler, unsupported};
+use crate::compiler::{Compiler, FBlockDatum, FBlockType, unsupported};
 use crate::consts::Constant;
 use crate::docstring::{clean_doc, get_docstring};
 use crate::instr::{Loc, loc_of};
@@ -74,8 +74,8 @@ impl<'a> Compiler<'a> {
         firstlineno: i32,
     ) -> Result<(), CodegenError> {
         let scope = self.symtable.scope(ste);
-        if scope.generator || scope.coroutine {
-            return unsupported("generator function", s.loc);
+        if scope.coroutine {
+            return unsupported("async function", s.loc);
         }
         self.enter_scope(
             name,
@@ -94,10 +94,51 @@ impl<'a> Compiler<'a> {
                 .unit
                 .add_const(Constant::Value(ConstValue::Str(clean_doc(doc))));
         }
+        let start = self.new_label();
+        self.use_label(start)?;
+        let add_stopiteration_handler = scope.coroutine || scope.generator;
+        if add_stopiteration_handler {
+            self.push_fblock(
+                crate::instr::NO_LOCATION,
+                FBlockType::StopIteration,
+                start,
+                crate::instr::Label::NONE,
+                FBlockDatum::None,
+            )?;
+        }
         self.function_body_stmts(body)?;
+        if add_stopiteration_handler {
+            self.wrap_in_stopiteration_handler()?;
+            self.pop_fblock(FBlockType::StopIteration);
+        }
         self.u.unit.ast_key = Some(std::ptr::from_ref(s) as usize);
         let idx = self.exit_scope(true);
         self.make_closure(loc_of(s.loc), idx, funcflags)
+    }
+
+    /// `codegen_wrap_in_stopiteration_handler`.
+    pub(crate) fn wrap_in_stopiteration_handler(&mut self) -> Result<(), CodegenError> {
+        let handler = self.new_label();
+        self.u
+            .unit
+            .seq
+            .insert_instruction(
+                0,
+                Opcode::SETUP_CLEANUP,
+                handler.id(),
+                crate::instr::NO_LOCATION,
+            )
+            .map_err(|e| CodegenError::Internal(e.to_string()))?;
+        self.load_const_value(ConstValue::None, crate::instr::NO_LOCATION);
+        self.addop(Opcode::RETURN_VALUE, crate::instr::NO_LOCATION);
+        self.use_label(handler)?;
+        self.addop_i(
+            Opcode::CALL_INTRINSIC_1,
+            bc::INTRINSIC_STOPITERATION_ERROR,
+            crate::instr::NO_LOCATION,
+        );
+        self.addop_i(Opcode::RERAISE, 1, crate::instr::NO_LOCATION);
+        Ok(())
     }
 
     /// `codegen_lambda`.
