@@ -80,6 +80,8 @@ pub(crate) struct UnitState<'a> {
     /// `u_deferred_annotations` with `u_conditional_annotation_indices`.
     pub deferred_annotations: Vec<(&'a Stmt, i64)>,
     pub next_conditional_annotation_index: i64,
+    /// `u_static_attributes` (class units): attributes assigned as `self.X`.
+    pub static_attributes: std::collections::BTreeSet<String>,
 }
 
 /// `_PyCompile_optype`.
@@ -179,6 +181,7 @@ impl<'a> Compiler<'a> {
             in_conditional_block: 0,
             deferred_annotations: Vec::new(),
             next_conditional_annotation_index: 0,
+            static_attributes: std::collections::BTreeSet::new(),
         };
         let mut c = Compiler {
             opts,
@@ -254,6 +257,7 @@ impl<'a> Compiler<'a> {
             in_conditional_block: 0,
             deferred_annotations: Vec::new(),
             next_conditional_annotation_index: 0,
+            static_attributes: std::collections::BTreeSet::new(),
         };
         let parent = std::mem::replace(&mut self.u, new);
         self.stack.push(parent);
@@ -487,14 +491,15 @@ impl<'a> Compiler<'a> {
         let op = match optype {
             OpType::Deref => match ctx {
                 ExprContext::Load => {
-                    if ste.block_type == BlockType::Class || ste.can_see_class_scope {
-                        return Err(CodegenError::NotSupported {
-                            construct: "class-scope name resolution",
-                            lineno: loc.lineno.max(0) as u32,
-                            col_offset: loc.col_offset.max(0) as u32,
-                        });
+                    if ste.block_type == BlockType::Class {
+                        self.addop(Opcode::LOAD_LOCALS, loc);
+                        Opcode::LOAD_FROM_DICT_OR_DEREF
+                    } else if ste.can_see_class_scope {
+                        self.load_classdict_freevar(loc);
+                        Opcode::LOAD_FROM_DICT_OR_DEREF
+                    } else {
+                        Opcode::LOAD_DEREF
                     }
-                    Opcode::LOAD_DEREF
                 }
                 ExprContext::Store => Opcode::STORE_DEREF,
                 ExprContext::Del => Opcode::DELETE_DEREF,
@@ -512,13 +517,11 @@ impl<'a> Compiler<'a> {
             OpType::Global => match ctx {
                 ExprContext::Load => {
                     if ste.can_see_class_scope && scope == sf::GLOBAL_IMPLICIT {
-                        return Err(CodegenError::NotSupported {
-                            construct: "class-scope name resolution",
-                            lineno: loc.lineno.max(0) as u32,
-                            col_offset: loc.col_offset.max(0) as u32,
-                        });
+                        self.load_classdict_freevar(loc);
+                        Opcode::LOAD_FROM_DICT_OR_GLOBALS
+                    } else {
+                        Opcode::LOAD_GLOBAL
                     }
-                    Opcode::LOAD_GLOBAL
                 }
                 ExprContext::Store => Opcode::STORE_GLOBAL,
                 ExprContext::Del => Opcode::DELETE_GLOBAL,
@@ -536,6 +539,21 @@ impl<'a> Compiler<'a> {
         };
         self.addop_i(op, arg, loc);
         Ok(())
+    }
+
+    /// `codegen_load_classdict_freevar`.
+    pub(crate) fn load_classdict_freevar(&mut self, loc: Loc) {
+        let arg = self.freevar_arg("__classdict__");
+        self.addop_i(Opcode::LOAD_DEREF, arg, loc);
+    }
+
+    /// `_PyCompile_DictAddObj(u_freevars, name)`: free variables are numbered after the
+    /// cells (a name missing from the table gets the table's size, without the offset).
+    pub(crate) fn freevar_arg(&mut self, name: &str) -> u32 {
+        match self.u.unit.freevars.get(name) {
+            Some(i) => (i + self.u.unit.cellvars.len()) as u32,
+            None => self.u.unit.freevars.add(name) as u32,
+        }
     }
 
     /// `_PyCompile_GetRefType`.

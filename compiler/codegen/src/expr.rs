@@ -306,6 +306,7 @@ impl<'a> Compiler<'a> {
                     self.addop(Opcode::NOP, l);
                     return Ok(());
                 }
+                self.maybe_add_static_attribute(e);
                 self.expr(value)?;
                 let l = Self::update_start_location_to_match_attr(loc, e);
                 let op = match ctx {

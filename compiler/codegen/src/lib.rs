@@ -9,6 +9,7 @@
 //! Language coverage grows slice by slice; anything not handled yet is refused with
 //! [`CodegenError::NotSupported`], never compiled wrongly.
 
+mod class;
 mod compiler;
 pub mod consts;
 pub mod docstring;

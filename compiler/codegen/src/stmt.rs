@@ -224,7 +224,7 @@ impl<'a> Compiler<'a> {
         match &s.kind {
             StmtKind::FunctionDef { .. } => self.function(s, false)?,
             StmtKind::AsyncFunctionDef { .. } => return unsupported("async function", s.loc),
-            StmtKind::ClassDef { .. } => return unsupported("class definition", s.loc),
+            StmtKind::ClassDef { .. } => self.class(s)?,
             StmtKind::TypeAlias { .. } => return unsupported("type alias", s.loc),
             StmtKind::Return { value } => self.return_stmt(s, value.as_deref())?,
             StmtKind::Delete { targets } => {
@@ -553,10 +553,13 @@ impl<'a> Compiler<'a> {
                     self.u.deferred_annotations.push((s, index));
                     if index >= 0 {
                         if self.u.scope_type == ScopeType::Class {
-                            return unsupported("class definition", s.loc);
+                            let arg =
+                                self.u.unit.cellvars.add("__conditional_annotations__") as u32;
+                            self.addop_i(Opcode::LOAD_DEREF, arg, loc);
+                        } else {
+                            let arg = self.u.unit.names.add("__conditional_annotations__") as u32;
+                            self.addop_i(Opcode::LOAD_NAME, arg, loc);
                         }
-                        let arg = self.u.unit.names.add("__conditional_annotations__") as u32;
-                        self.addop_i(Opcode::LOAD_NAME, arg, loc);
                         self.load_const_value(ConstValue::int(index), loc);
                         self.addop_i(Opcode::SET_ADD, 1, loc);
                         self.addop(Opcode::POP_TOP, loc);
@@ -593,14 +596,13 @@ impl<'a> Compiler<'a> {
         }
         let deferred = std::mem::take(&mut self.u.deferred_annotations);
         let scope_type = self.u.scope_type;
-        if scope_type != ScopeType::Module {
-            return Err(CodegenError::Internal(
-                "deferred annotations outside a module".into(),
-            ));
-        }
-        // _PyCompile_StartAnnotationSetup: the set-up goes into its own sequence,
-        // spliced in at ANNOTATIONS_PLACEHOLDER.
-        let stashed = std::mem::take(&mut self.u.unit.seq);
+        // _PyCompile_StartAnnotationSetup (modules): the set-up goes into its own
+        // sequence, spliced in at ANNOTATIONS_PLACEHOLDER.
+        let stashed = if scope_type == ScopeType::Module {
+            Some(std::mem::take(&mut self.u.unit.seq))
+        } else {
+            None
+        };
         let ste = self.ste();
         let Some(ann_block) = ste.annotation_block else {
             return Err(CodegenError::Internal("no annotation block".into()));
@@ -624,8 +626,13 @@ impl<'a> Compiler<'a> {
             let not_set = self.new_label();
             if *idx != -1 {
                 self.load_const_value(ConstValue::int(*idx), sloc);
-                let arg = self.u.unit.names.add("__conditional_annotations__") as u32;
-                self.addop_i(Opcode::LOAD_GLOBAL, arg << 1, sloc);
+                if scope_type == ScopeType::Class {
+                    let arg = self.freevar_arg("__conditional_annotations__");
+                    self.addop_i(Opcode::LOAD_DEREF, arg, sloc);
+                } else {
+                    let arg = self.u.unit.names.add("__conditional_annotations__") as u32;
+                    self.addop_i(Opcode::LOAD_GLOBAL, arg << 1, sloc);
+                }
                 self.addop_i(Opcode::CONTAINS_OP, 0, sloc);
                 self.addop_jump(Opcode::POP_JUMP_IF_FALSE, not_set, sloc);
             }
@@ -637,10 +644,17 @@ impl<'a> Compiler<'a> {
             self.use_label(not_set)?;
         }
         self.leave_annotations_scope(loc)?;
-        self.nameop("__annotate__", ExprContext::Store, loc)?;
+        let store = if scope_type == ScopeType::Class {
+            "__annotate_func__"
+        } else {
+            "__annotate__"
+        };
+        self.nameop(store, ExprContext::Store, loc)?;
         // _PyCompile_EndAnnotationSetup
-        let anno_seq = std::mem::replace(&mut self.u.unit.seq, stashed);
-        self.u.unit.seq.set_annotations_code(anno_seq);
+        if let Some(stashed) = stashed {
+            let anno_seq = std::mem::replace(&mut self.u.unit.seq, stashed);
+            self.u.unit.seq.set_annotations_code(anno_seq);
+        }
         Ok(())
     }
 

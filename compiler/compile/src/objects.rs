@@ -97,14 +97,32 @@ impl ObjectBuilder<'_> {
                     .ok_or_else(|| format!("code constant #{i} used before it was built"));
             }
             ConstValue::Slice(parts) => {
-                let start = self.constant(&parts[0])?;
-                let stop = self.constant(&parts[1])?;
-                let step = self.constant(&parts[2])?;
+                // const_cache_insert does not recurse into slices: their items are the
+                // parser's objects, not the cached constants.
+                let start = self.fresh_constant(&parts[0])?;
+                let stop = self.fresh_constant(&parts[1])?;
+                let step = self.fresh_constant(&parts[2])?;
                 self.b.slice(start, stop, step)
             }
         };
         self.cache.insert(key, id);
         Ok(id)
+    }
+
+    /// A constant that bypasses the constant cache (a new object unless the value is an
+    /// immortal singleton or an interned string).
+    fn fresh_constant(&mut self, v: &ConstValue) -> Result<NodeId, String> {
+        Ok(match v {
+            ConstValue::Int(i) => match i.as_i64() {
+                Some(n) => self.b.int(n),
+                None => self.b.int(PyInt::from(i.to_bigint())),
+            },
+            ConstValue::Float(f) => self.b.float(*f),
+            ConstValue::Complex { real, imag } => self.b.complex(*real, *imag),
+            ConstValue::Bytes(bytes) => self.b.bytes(bytes.clone()),
+            ConstValue::Str(s) if !all_name_chars(s) => self.b.str(Self::marshal_str(s)?),
+            other => self.constant(other)?,
+        })
     }
 
     /// A tuple of interned names (`co_names`, `co_localsplusnames`), merged through
