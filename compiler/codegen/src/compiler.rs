@@ -82,6 +82,12 @@ pub(crate) struct UnitState<'a> {
     pub next_conditional_annotation_index: i64,
     /// `u_static_attributes` (class units): attributes assigned as `self.X`.
     pub static_attributes: std::collections::BTreeSet<String>,
+    /// `u_in_inlined_comp`.
+    pub in_inlined_comp: u32,
+    /// Symbols of this unit's table entry as an inlined comprehension temporarily
+    /// changed them (`_PyCompile_TweakInlinedComprehensionScopes` writes into
+    /// `ste_symbols`; the table here stays immutable).
+    pub symbol_overlay: std::collections::HashMap<String, u32>,
 }
 
 /// `_PyCompile_optype`.
@@ -182,6 +188,8 @@ impl<'a> Compiler<'a> {
             deferred_annotations: Vec::new(),
             next_conditional_annotation_index: 0,
             static_attributes: std::collections::BTreeSet::new(),
+            in_inlined_comp: 0,
+            symbol_overlay: std::collections::HashMap::new(),
         };
         let mut c = Compiler {
             opts,
@@ -258,6 +266,8 @@ impl<'a> Compiler<'a> {
             deferred_annotations: Vec::new(),
             next_conditional_annotation_index: 0,
             static_attributes: std::collections::BTreeSet::new(),
+            in_inlined_comp: 0,
+            symbol_overlay: std::collections::HashMap::new(),
         };
         let parent = std::mem::replace(&mut self.u, new);
         self.stack.push(parent);
@@ -450,7 +460,7 @@ impl<'a> Compiler<'a> {
             sf::FREE => (OpType::Deref, Some(&mut self.u.unit.freevars)),
             sf::CELL => (OpType::Deref, Some(&mut self.u.unit.cellvars)),
             sf::LOCAL => {
-                if function_like {
+                if function_like || self.u.unit.fasthidden.get(mangled) == Some(&true) {
                     (OpType::Fast, None)
                 } else {
                     (OpType::Name, Some(&mut self.u.unit.names))
@@ -485,13 +495,13 @@ impl<'a> Compiler<'a> {
         loc: Loc,
     ) -> Result<(), CodegenError> {
         let mangled = self.maybe_mangle(name).into_owned();
-        let scope = self.ste().raw_scope(&mangled);
+        let scope = self.sym_scope(&mangled);
         let (optype, arg) = self.resolve_nameop(&mangled, scope);
         let ste = self.ste();
         let op = match optype {
             OpType::Deref => match ctx {
                 ExprContext::Load => {
-                    if ste.block_type == BlockType::Class {
+                    if ste.block_type == BlockType::Class && self.u.in_inlined_comp == 0 {
                         self.addop(Opcode::LOAD_LOCALS, loc);
                         Opcode::LOAD_FROM_DICT_OR_DEREF
                     } else if ste.can_see_class_scope {
@@ -527,7 +537,13 @@ impl<'a> Compiler<'a> {
                 ExprContext::Del => Opcode::DELETE_GLOBAL,
             },
             OpType::Name => match ctx {
-                ExprContext::Load => Opcode::LOAD_NAME,
+                ExprContext::Load => {
+                    if ste.block_type == BlockType::Class && self.u.in_inlined_comp > 0 {
+                        Opcode::LOAD_GLOBAL
+                    } else {
+                        Opcode::LOAD_NAME
+                    }
+                }
                 ExprContext::Store => Opcode::STORE_NAME,
                 ExprContext::Del => Opcode::DELETE_NAME,
             },
@@ -539,6 +555,20 @@ impl<'a> Compiler<'a> {
         };
         self.addop_i(op, arg, loc);
         Ok(())
+    }
+
+    /// `_PyST_GetSymbol(SYMTABLE_ENTRY(c), name)`, with the inlined-comprehension
+    /// overlay.
+    pub(crate) fn sym_flags(&self, name: &str) -> u32 {
+        match self.u.symbol_overlay.get(name) {
+            Some(&f) => f,
+            None => self.ste().symbol_flags(name),
+        }
+    }
+
+    /// `_PyST_GetScope(SYMTABLE_ENTRY(c), name)`.
+    pub(crate) fn sym_scope(&self, name: &str) -> u32 {
+        sf::symbol_to_scope(self.sym_flags(name))
     }
 
     /// `codegen_load_classdict_freevar`.
@@ -566,7 +596,7 @@ impl<'a> Compiler<'a> {
         {
             return sf::CELL;
         }
-        self.ste().raw_scope(name)
+        self.sym_scope(name)
     }
 
     /// `_PyCompile_LookupArg`: the closure slot of `name` in the current unit.

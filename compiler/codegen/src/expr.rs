@@ -10,6 +10,7 @@ use pyc_symtable::flags as sf;
 
 use crate::CodegenError;
 use crate::compiler::{Compiler, NameOp, STACK_USE_GUIDELINE, syntax_error, unsupported};
+use crate::comprehension::CompKind;
 use crate::consts::Constant;
 use crate::instr::{Label, Loc, NO_LOCATION, loc_of};
 use crate::preprocess::{FormatPart, optimize_format};
@@ -227,10 +228,29 @@ impl<'a> Compiler<'a> {
                 Opcode::SET_UPDATE,
                 false,
             )?,
-            ExprKind::ListComp { .. }
-            | ExprKind::SetComp { .. }
-            | ExprKind::DictComp { .. }
-            | ExprKind::GeneratorExp { .. } => return unsupported("comprehension", e.loc),
+            ExprKind::ListComp { elt, generators } => {
+                self.comprehension(e, CompKind::List, "<listcomp>", generators, elt, None)?;
+            }
+            ExprKind::SetComp { elt, generators } => {
+                self.comprehension(e, CompKind::Set, "<setcomp>", generators, elt, None)?;
+            }
+            ExprKind::DictComp {
+                key,
+                value,
+                generators,
+            } => {
+                self.comprehension(
+                    e,
+                    CompKind::Dict,
+                    "<dictcomp>",
+                    generators,
+                    key,
+                    Some(value),
+                )?;
+            }
+            ExprKind::GeneratorExp { elt, generators } => {
+                self.comprehension(e, CompKind::GenExp, "<genexpr>", generators, elt, None)?;
+            }
             ExprKind::Await { .. } => return unsupported("await", e.loc),
             ExprKind::Yield { value } => {
                 let ste = self.ste();
@@ -1031,16 +1051,15 @@ impl<'a> Compiler<'a> {
         if self.maybe_optimize_method_call(e, func, args, keywords)? {
             return Ok(());
         }
-        if args.len() == 1
-            && keywords.is_empty()
-            && matches!(args[0].kind, ExprKind::GeneratorExp { .. })
-        {
-            return unsupported("comprehension", args[0].loc);
-        }
+        let skip_normal_call = self.new_label();
         self.check_caller(func);
         self.expr(func)?;
+        if keywords.is_empty() {
+            self.maybe_optimize_function_call(func, args, skip_normal_call)?;
+        }
         self.addop(Opcode::PUSH_NULL, loc_of(func.loc));
-        self.call_helper(loc_of(e.loc), 0, args, keywords)
+        self.call_helper(loc_of(e.loc), 0, args, keywords)?;
+        self.use_label(skip_normal_call)
     }
 
     /// `can_optimize_super_call`.
@@ -1065,7 +1084,7 @@ impl<'a> Compiler<'a> {
         if id != "super" || aname == "__class__" || !keywords.is_empty() {
             return false;
         }
-        if self.ste().raw_scope(id) != sf::GLOBAL_IMPLICIT {
+        if self.sym_scope(id) != sf::GLOBAL_IMPLICIT {
             return false;
         }
         if self.symtable.scope(self.symtable.top()).raw_scope(id) != 0 {

@@ -11,6 +11,7 @@
 
 mod class;
 mod compiler;
+mod comprehension;
 pub mod consts;
 pub mod docstring;
 mod expr;

@@ -109,6 +109,9 @@ pub struct CodeUnit {
     /// The AST node this unit was compiled from (its address). CPython compiles some
     /// subtrees twice (a `finally` body) and merges the equal code objects.
     pub ast_key: Option<usize>,
+    /// `u_fasthidden`: names made fast locals by inlined comprehensions (true while
+    /// inside one).
+    pub fasthidden: std::collections::BTreeMap<String, bool>,
     /// `len(units)` when this unit was entered: the units after that index up to this
     /// one are its descendants.
     pub first_descendant: usize,
@@ -137,6 +140,7 @@ impl CodeUnit {
             children: Vec::new(),
             rename_format: false,
             ast_key: None,
+            fasthidden: std::collections::BTreeMap::new(),
             first_descendant: 0,
         }
     }

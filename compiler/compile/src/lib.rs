@@ -205,7 +205,7 @@ fn assemble_unit(
             unit.freevars.names().iter().cloned(),
             unit.cellvars.len() as i32,
         ),
-        fasthidden: Default::default(),
+        fasthidden: unit.fasthidden.clone(),
         argcount: unit.argcount,
         posonlyargcount: unit.posonlyargcount,
         kwonlyargcount: unit.kwonlyargcount,
