@@ -241,14 +241,12 @@ impl<'a> Compiler<'a> {
                 let previous = self.u.symbol_overlay.insert(k.clone(), *symbol);
                 state.temp_symbols.push((k.clone(), previous));
             }
-            if (symbol & sf::DEF_LOCAL != 0 && symbol & sf::DEF_NONLOCAL == 0) || in_class_block {
-                if !function_like {
-                    let orig = self.u.unit.fasthidden.get(k).copied();
-                    if orig != Some(true) {
-                        self.u.unit.fasthidden.insert(k.clone(), true);
-                        state.fast_hidden.push(k.clone());
-                    }
-                }
+            if ((symbol & sf::DEF_LOCAL != 0 && symbol & sf::DEF_NONLOCAL == 0) || in_class_block)
+                && !function_like
+                && self.u.unit.fasthidden.get(k).copied() != Some(true)
+            {
+                self.u.unit.fasthidden.insert(k.clone(), true);
+                state.fast_hidden.push(k.clone());
             }
         }
         // codegen_push_inlined_comprehension_locals (in_class_block is false here:
