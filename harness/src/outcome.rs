@@ -290,7 +290,10 @@ pub fn normalize_message(msg: &str) -> String {
     let msg = strip_position_suffix(msg);
     let mut out = String::with_capacity(msg.len());
     let mut chars = msg.chars().peekable();
+    let mut prev: Option<char> = None;
     while let Some(c) = chars.next() {
+        let after_word = prev.is_some_and(|p| p.is_alphanumeric() || p == '_');
+        prev = Some(c);
         match c {
             '\'' | '"' => {
                 // Skip to the matching quote; keep an unmatched quote as is.
@@ -306,11 +309,19 @@ pub fn normalize_message(msg: &str) -> String {
                     out.push(c);
                 }
             }
-            d if d.is_ascii_digit() => {
-                while chars.peek().is_some_and(|x| x.is_ascii_digit()) {
+            d if d.is_ascii_digit() && !after_word => {
+                // A stand-alone number (not `x1`, not `0o`).
+                let mut digits = String::from(d);
+                while let Some(&x) = chars.peek().filter(|x| x.is_ascii_digit()) {
+                    digits.push(x);
                     chars.next();
                 }
-                out.push('N');
+                if chars.peek().is_some_and(|x| x.is_alphabetic() || *x == '_') {
+                    out.push_str(&digits);
+                } else {
+                    out.push('N');
+                }
+                prev = digits.chars().last();
             }
             _ => out.push(c),
         }
@@ -399,6 +410,10 @@ mod tests {
             "too many (N) args"
         );
         assert_eq!(normalize_message("it's"), "it's");
+        assert_eq!(
+            normalize_message("use an 0o prefix in x1 at position 0-6"),
+            "use an 0o prefix in x1 at position N-N"
+        );
     }
 
     #[test]

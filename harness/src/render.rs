@@ -172,7 +172,11 @@ pub fn render_markdown(
         representative.name, representative.source_bytes
     );
     let _ = writeln!(s, "Outcome: {}\n", representative.outcome.describe());
-    if let Some(report) = &representative.report {
+    if let Some(report) = representative
+        .report
+        .as_ref()
+        .filter(|r| !r.layers.is_empty())
+    {
         let _ = writeln!(s, "## Layers\n");
         if let Some(p) = report.perturbation {
             let _ = writeln!(s, "Test hook: our output was perturbed ({p:?}).\n");

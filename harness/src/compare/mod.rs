@@ -23,8 +23,7 @@ use pyc_oracle::{CompileOutcome, CompileRequest, OracleError, Pool};
 use serde::{Deserialize, Serialize};
 
 use crate::outcome::{
-    CompilerErrorKind, ExceptionInfo, Layer, Outcome, SideResult, compiler_error_reason,
-    reject_signature,
+    CompilerErrorKind, ExceptionInfo, Outcome, SideResult, compiler_error_reason, reject_signature,
 };
 use crate::perturb::Perturbation;
 use crate::slices::{Slice, source_slices};
@@ -425,14 +424,9 @@ pub fn compare_source(
 
 fn set_reject_mismatch(record: &mut FileRecord, ours: SideResult, theirs: SideResult) {
     record.signature = Some(reject_signature(&ours, &theirs));
-    let mut report = LayerReport::default();
-    report.layers.push(LayerVerdict {
-        layer: Layer::Header,
-        status: Status::NotCompared,
-        summary: format!("ours {}; CPython {}", ours.describe(), theirs.describe()),
-        details: Vec::new(),
-    });
-    record.report = Some(Box::new(report));
+    // No layer to compare: the outcome holds both sides' errors; the (empty) report
+    // makes the file eligible as its signature's representative.
+    record.report = Some(Box::default());
     record.outcome = Outcome::RejectMismatch { ours, theirs };
 }
 
