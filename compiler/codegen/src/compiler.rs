@@ -566,6 +566,16 @@ impl<'a> Compiler<'a> {
         }
     }
 
+    /// `_PyST_GetSymbol(SYMTABLE(c)->st_top, name)`: the module's symbols, as an inlined
+    /// comprehension at module level may have changed them.
+    pub(crate) fn top_sym_flags(&self, name: &str) -> u32 {
+        let module = self.stack.first().unwrap_or(&self.u);
+        match module.symbol_overlay.get(name) {
+            Some(&f) => f,
+            None => self.symtable.scope(self.symtable.top()).symbol_flags(name),
+        }
+    }
+
     /// `_PyST_GetScope(SYMTABLE_ENTRY(c), name)`.
     pub(crate) fn sym_scope(&self, name: &str) -> u32 {
         sf::symbol_to_scope(self.sym_flags(name))

@@ -1087,7 +1087,7 @@ impl<'a> Compiler<'a> {
         if self.sym_scope(id) != sf::GLOBAL_IMPLICIT {
             return false;
         }
-        if self.symtable.scope(self.symtable.top()).raw_scope(id) != 0 {
+        if sf::symbol_to_scope(self.top_sym_flags(id)) != 0 {
             return false;
         }
         if args.len() == 2 {
@@ -1154,7 +1154,7 @@ impl<'a> Compiler<'a> {
         };
         // is_import_originated: names imported at module level are not methods.
         if let ExprKind::Name { id, .. } = &value.kind
-            && self.symtable.scope(self.symtable.top()).symbol_flags(id) & sf::DEF_IMPORT != 0
+            && self.top_sym_flags(id) & sf::DEF_IMPORT != 0
         {
             return Ok(false);
         }

@@ -49,6 +49,10 @@ impl ObjectBuilder<'_> {
 
     /// A constant, merged through the module's constant cache.
     fn constant(&mut self, v: &ConstValue) -> Result<NodeId, String> {
+        if pyc_flowgraph::is_nan(v) {
+            // A NaN constant's key equals only itself: never merged.
+            return self.fresh_constant(v);
+        }
         let key = Key::Const(pyc_flowgraph::ConstKey::new(v));
         if let Some(&id) = self.cache.get(&key) {
             return Ok(id);

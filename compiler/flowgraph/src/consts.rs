@@ -141,6 +141,9 @@ impl<'a> ConstTable<'a> {
     ) -> Result<i32> {
         let key = ConstKey::new(&value);
         let found = match self.mode {
+            // A NaN's key only equals itself (the very same object): every folded NaN is
+            // a new constant.
+            ConstMergeMode::ModuleCache if is_nan(&value) => same_as,
             ConstMergeMode::ModuleCache => self.consts.iter().position(|c| ConstKey::new(c) == key),
             ConstMergeMode::FreshCache => match self.fresh.get(&key) {
                 Some(&i) => Some(i),
@@ -168,6 +171,15 @@ impl<'a> ConstTable<'a> {
             self.fresh.entry(key).or_insert(index);
         }
         i32::try_from(index).map_err(|_| FlowgraphError::TooManyConstants)
+    }
+}
+
+/// A float or complex NaN: CPython's constant key of such an object equals only itself.
+pub fn is_nan(value: &ConstValue) -> bool {
+    match value {
+        ConstValue::Float(f) => f.is_nan(),
+        ConstValue::Complex { real, imag } => real.is_nan() || imag.is_nan(),
+        _ => false,
     }
 }
 

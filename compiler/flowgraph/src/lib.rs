@@ -33,7 +33,7 @@ mod metadata;
 mod passes;
 
 pub use cfg::{BasicBlock, BlockId, Cfg, CfgInstr};
-pub use consts::{ConstKey, ConstMergeMode};
+pub use consts::{ConstKey, ConstMergeMode, is_nan};
 pub use driver::{
     LoweredUnit, jump_labels_to_targets, optimize_cfg_for_testing, optimize_code_unit,
     optimize_code_unit_with, optimized_cfg_to_instruction_sequence,
