@@ -269,13 +269,6 @@ impl<'a> Compiler<'a> {
         if !scope.annotations_used {
             return Ok(0);
         }
-        if self.future_flags & pyc_symtable::flags::CO_FUTURE_ANNOTATIONS != 0 {
-            return Err(CodegenError::NotSupported {
-                construct: "annotations under `from __future__ import annotations`",
-                lineno: loc.lineno.max(0) as u32,
-                col_offset: loc.col_offset.max(0) as u32,
-            });
-        }
         let name = scope.name.clone();
         self.setup_annotations_scope(loc, ste, &name)?;
         let mut n = 0u32;
@@ -317,8 +310,25 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    /// An annotation's value (`*args: *Ts` unpacks).
+    /// `codegen_visit_annexpr`: the annotation as a string constant.
+    pub(crate) fn annexpr(&mut self, ann: &Expr) -> Result<(), CodegenError> {
+        let text = crate::unparse::expr_as_unicode(ann).map_err(|m| CodegenError::Syntax {
+            message: m,
+            lineno: ann.loc.lineno as i32,
+            col_offset: ann.loc.col_offset as i32,
+            end_lineno: ann.loc.end_lineno as i32,
+            end_col_offset: ann.loc.end_col_offset as i32,
+        })?;
+        self.load_const_value(ConstValue::Str(text), loc_of(ann.loc));
+        Ok(())
+    }
+
+    /// An annotation's value (`*args: *Ts` unpacks); a string under
+    /// `from __future__ import annotations`.
     fn annotation_value(&mut self, ann: &'a Expr, loc: Loc) -> Result<(), CodegenError> {
+        if self.future_flags & pyc_symtable::flags::CO_FUTURE_ANNOTATIONS != 0 {
+            return self.annexpr(ann);
+        }
         if let ExprKind::Starred { value, .. } = &ann.kind {
             self.expr(value)?;
             self.addop_i(Opcode::UNPACK_SEQUENCE, 1, loc);

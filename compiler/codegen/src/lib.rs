@@ -20,6 +20,10 @@ pub mod instr;
 mod preprocess;
 mod stmt;
 pub mod unit;
+mod unparse;
+
+#[doc(hidden)]
+pub use unparse::expr_as_unicode as __unparse_for_tests;
 
 pub use consts::{ConstIdentity, ConstKey, Constant};
 pub use instr::{Instr, InstrSequence, Label, Loc, NO_LOCATION, loc_of};

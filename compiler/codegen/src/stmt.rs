@@ -156,11 +156,7 @@ impl<'a> Compiler<'a> {
     /// `codegen_body` (module and class bodies).
     pub(crate) fn body(&mut self, loc: Loc, stmts: &'a [Stmt]) -> Result<(), CodegenError> {
         if self.future_annotations() && self.ste().annotations_used {
-            return Err(CodegenError::NotSupported {
-                construct: "annotations under `from __future__ import annotations`",
-                lineno: loc.lineno.max(0) as u32,
-                col_offset: loc.col_offset.max(0) as u32,
-            });
+            self.addop(Opcode::SETUP_ANNOTATIONS, loc);
         }
         if stmts.is_empty() {
             return Ok(());
@@ -535,10 +531,19 @@ impl<'a> Compiler<'a> {
             ExprKind::Name { .. } => {
                 if *simple && matches!(self.u.scope_type, ScopeType::Module | ScopeType::Class) {
                     if self.future_annotations() {
-                        return unsupported(
-                            "annotations under `from __future__ import annotations`",
-                            s.loc,
-                        );
+                        let StmtKind::AnnAssign { annotation, .. } = &s.kind else {
+                            return Ok(());
+                        };
+                        self.annexpr(annotation)?;
+                        self.addop_name(NameOp::Real(Opcode::LOAD_NAME), "__annotations__", loc);
+                        let ExprKind::Name { id, .. } = &target.kind else {
+                            return Ok(());
+                        };
+                        let mangled = self.maybe_mangle(id).into_owned();
+                        let c = self.identifier_const(&mangled);
+                        self.load_const_value(c, loc);
+                        self.addop(Opcode::STORE_SUBSCR, loc);
+                        return Ok(());
                     }
                     // _PyCompile_AddDeferredAnnotation
                     let index = if self.u.scope_type == ScopeType::Module
