@@ -223,18 +223,28 @@ fn unavailable(layer: Layer, why: &str) -> LayerVerdict {
     }
 }
 
-/// Renders our bytes: CPython's `layers` when it can unmarshal them, else our own dump.
-fn render_ours(pool: &Pool, pyc: &[u8]) -> Result<(Option<Value>, String), OracleError> {
+/// Renders our bytes: CPython's `layers` when it can unmarshal them, else our own dump
+/// (`None` if that fails too) together with CPython's complaint.
+fn render_ours(pool: &Pool, pyc: &[u8]) -> Result<(Option<Value>, Option<String>), OracleError> {
     match pool.call(&Request::Layers {
         data: pyc.to_vec(),
         header: true,
     }) {
-        Ok(v) => Ok((Some(v), "oracle".into())),
-        Err(OracleError::Request { kind, .. }) if kind == "unmarshal" => Ok((
+        Ok(v) => Ok((Some(v), None)),
+        Err(OracleError::Request { kind, message, .. }) if kind == "unmarshal" => Ok((
             pyc_compiler::dump::dump_layers(pyc, true).ok(),
-            "our dump".into(),
+            Some(message),
         )),
         Err(e) => Err(e),
+    }
+}
+
+fn same_values(layer: Layer) -> LayerVerdict {
+    LayerVerdict {
+        layer,
+        status: Status::Same,
+        summary: "same values (the canonical marshal forms are equal)".into(),
+        details: Vec::new(),
     }
 }
 
@@ -279,27 +289,78 @@ pub(super) fn analyze(pool: &Pool, input: &Input<'_>) -> Result<Analysis, Oracle
         });
     }
 
-    let m = marshal::analyze(pool, input.ours_pyc, input.theirs_pyc)?;
-    let theirs_layers = pool.call(&Request::Layers {
-        data: input.theirs_pyc.to_vec(),
-        header: true,
-    })?;
-    let (ours_layers, rendered_by) = if m.unmarshal_error.is_some() {
-        (
-            pyc_compiler::dump::dump_layers(input.ours_pyc, true).ok(),
-            "our dump".to_owned(),
-        )
-    } else {
-        render_ours(pool, input.ours_pyc)?
+    let (ours, theirs) = (input.ours_pyc, input.theirs_pyc);
+    let (ref_only, reader_error) = marshal::canonical_equal(ours, theirs);
+    let kind_of_flags = |layers: Option<&Value>, path: &str| {
+        code_kind(path, layers.map_or(0, |l| flags_of(l, path)))
     };
-    report.ours_rendered_by = Some(rendered_by);
+    if ref_only {
+        // Equal values: only the walks can say more; no `layers` needed.
+        let m = marshal::analyze(pool, ours, theirs, true, reader_error.as_ref())?;
+        if m.unmarshal_error.is_none() {
+            report.layers.push(m.verdict.clone());
+            for layer in [Layer::Fields, Layer::Instructions, Layer::Dis] {
+                report.layers.push(same_values(layer));
+            }
+            report.layers.push(warn_verdict);
+            let nd = m.node_diff.as_ref();
+            // co_flags for the code-object kind, from our own (exact) rendering of
+            // CPython's bytes: no `layers` request for a ref-only difference.
+            let theirs_dump = pyc_compiler::dump::dump_layers(theirs, true).ok();
+            let signature = match nd {
+                Some(n) => format!(
+                    "marshal:ref-only:{}:{}:{}:{}",
+                    kind_of_flags(theirs_dump.as_ref(), &n.code_path),
+                    n.field,
+                    n.type_code,
+                    n.how
+                ),
+                None => "marshal:ref-only".to_owned(),
+            };
+            return Ok(Analysis {
+                layer: Layer::Marshal,
+                code_path: nd.map(|n| n.code_path.clone()),
+                detail: m.verdict.summary.clone(),
+                signature,
+                report,
+            });
+        }
+    }
 
+    let theirs_req = Request::Layers {
+        data: theirs.to_vec(),
+        header: true,
+    };
+    let (theirs_layers, ours_rendered) =
+        marshal::both(|| pool.call(&theirs_req), || render_ours(pool, ours));
+    let theirs_layers = theirs_layers?;
+    let (ours_layers, cpython_rejects_ours) = ours_rendered?;
+    report.ours_rendered_by = Some(
+        if cpython_rejects_ours.is_some() {
+            "our dump"
+        } else {
+            "oracle"
+        }
+        .to_owned(),
+    );
     let field_diffs = ours_layers
         .as_ref()
         .map(|o| fields::compare(o, &theirs_layers));
     let instr_diffs = ours_layers
         .as_ref()
         .map(|o| instructions::compare(o, &theirs_layers));
+    let located = field_diffs.as_ref().is_some_and(|d| !d.is_empty());
+    let mut m = if cpython_rejects_ours.is_none() && located {
+        marshal::structural_without_walk(ours, theirs, reader_error.as_ref())
+    } else {
+        marshal::analyze(pool, ours, theirs, false, reader_error.as_ref())?
+    };
+    if m.unmarshal_error.is_none()
+        && let Some(e) = &cpython_rejects_ours
+    {
+        m.unmarshal_error = Some(e.clone());
+        m.verdict.summary = format!("our bytes do not unmarshal: {e}");
+    }
     report.layers.push(m.verdict.clone());
     report.layers.push(match &field_diffs {
         Some(d) => fields::verdict(d),
@@ -377,20 +438,6 @@ pub(super) fn analyze(pool: &Pool, input: &Input<'_>) -> Result<Analysis, Oracle
                 crate::outcome::normalize_message(err)
             ),
         )
-    } else if m.ref_only {
-        let nd = m.node_diff.as_ref();
-        let path = nd.map(|n| n.code_path.clone());
-        let sig = match nd {
-            Some(n) => format!(
-                "marshal:ref-only:{}:{}:{}:{}",
-                kind_of(&n.code_path),
-                n.field,
-                n.type_code,
-                n.how
-            ),
-            None => "marshal:ref-only".to_owned(),
-        };
-        (Layer::Marshal, path, m.verdict.summary.clone(), sig)
     } else if let Some(first) = field_diffs.as_ref().and_then(|d| d.first()) {
         if first.field == "co_code" {
             let idiff = instr_diffs

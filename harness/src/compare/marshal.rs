@@ -29,7 +29,6 @@ pub(super) struct NodeDiff {
 
 pub(super) struct MarshalResult {
     pub verdict: LayerVerdict,
-    pub ref_only: bool,
     pub unmarshal_error: Option<String>,
     pub node_diff: Option<NodeDiff>,
 }
@@ -241,26 +240,82 @@ fn ref_how(o: &Node, t: &Node) -> (String, String) {
     (type_name(ty), how.to_owned())
 }
 
-pub(super) fn analyze(
-    pool: &Pool,
-    ours: &[u8],
-    theirs: &[u8],
-) -> Result<MarshalResult, OracleError> {
+/// Runs two closures at once (two oracle requests on two workers).
+pub(super) fn both<A: Send, B: Send>(
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    std::thread::scope(|s| {
+        let h = s.spawn(a);
+        let y = b();
+        let x = match h.join() {
+            Ok(x) => x,
+            Err(p) => std::panic::resume_unwind(p),
+        };
+        (x, y)
+    })
+}
+
+fn body(b: &[u8]) -> &[u8] {
+    b.get(16..).unwrap_or_default()
+}
+
+/// Whether the two bodies are equal once FLAG_REF is cleared and refs are inlined
+/// (`pyc_marshal::canonical`), and our reader's complaint about our body, if any.
+pub(super) fn canonical_equal(ours: &[u8], theirs: &[u8]) -> (bool, Option<String>) {
+    let canon_o = pyc_marshal::canonical(body(ours));
+    let canon_t = pyc_marshal::canonical(body(theirs));
+    let equal = matches!((&canon_o, &canon_t), (Ok(a), Ok(b)) if a == b);
+    (equal, canon_o.err().map(|e| e.to_string()))
+}
+
+fn header_line(ours: &[u8], theirs: &[u8], reader_error: Option<&String>) -> Vec<String> {
     let off = super::first_difference(ours, theirs);
-    let body = |b: &[u8]| b.get(16..).unwrap_or_default().to_vec();
-    let canon_o = pyc_marshal::canonical(&body(ours));
-    let canon_t = pyc_marshal::canonical(&body(theirs));
-    let ref_only = matches!((&canon_o, &canon_t), (Ok(a), Ok(b)) if a == b);
-    let ours_walk = walk(pool, ours)?;
-    let theirs_walk = walk(pool, theirs)?;
     let mut details = vec![format!(
         "first differing byte: {off} (ours {} bytes, CPython {} bytes)",
         ours.len(),
         theirs.len()
     )];
-    if let Err(e) = &canon_o {
+    if let Some(e) = reader_error {
         details.push(format!("our marshal reader rejects our body: {e}"));
     }
+    details
+}
+
+/// The marshal verdict when a decoded layer already locates a structural difference:
+/// no walk (it costs two oracle requests over the whole stream).
+pub(super) fn structural_without_walk(
+    ours: &[u8],
+    theirs: &[u8],
+    reader_error: Option<&String>,
+) -> MarshalResult {
+    let off = super::first_difference(ours, theirs);
+    MarshalResult {
+        verdict: LayerVerdict {
+            layer: Layer::Marshal,
+            status: Status::Differs,
+            summary: format!(
+                "structural difference from byte {off} (located by the decoded layers below)"
+            ),
+            details: header_line(ours, theirs, reader_error),
+        },
+        unmarshal_error: None,
+        node_diff: None,
+    }
+}
+
+/// The full marshal analysis with the oracle's `marshal_refs` walk of both sides.
+pub(super) fn analyze(
+    pool: &Pool,
+    ours: &[u8],
+    theirs: &[u8],
+    ref_only: bool,
+    reader_error: Option<&String>,
+) -> Result<MarshalResult, OracleError> {
+    let off = super::first_difference(ours, theirs);
+    let (ours_walk, theirs_walk) = both(|| walk(pool, ours), || walk(pool, theirs));
+    let (ours_walk, theirs_walk) = (ours_walk?, theirs_walk?);
+    let mut details = header_line(ours, theirs, reader_error);
     let (o_nodes, t_nodes) = match (&ours_walk, &theirs_walk) {
         (Ok(o), Ok(t)) => (locate(o), locate(t)),
         (Err(e), _) => {
@@ -276,7 +331,6 @@ pub(super) fn analyze(
                     summary: format!("our bytes do not unmarshal: {e}"),
                     details,
                 },
-                ref_only: false,
                 unmarshal_error: Some(e.clone()),
                 node_diff: None,
             });
@@ -346,7 +400,6 @@ pub(super) fn analyze(
             summary,
             details,
         },
-        ref_only,
         unmarshal_error: None,
         node_diff,
     })
