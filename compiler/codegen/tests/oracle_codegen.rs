@@ -94,6 +94,56 @@ fn render_oracle(unit: &Value) -> (Vec<String>, Vec<String>) {
     (instrs, consts)
 }
 
+/// CPython compiles some subtrees twice (a `finally` body: once for the normal exit, once
+/// for the exception handler) and keeps both instruction sequences in `get_nested()`, but
+/// the constant cache merges the two equal code objects (`_PyCode_ConstantKey` compares
+/// code objects by value), so only the first survives in the `.pyc`; our codegen drops the
+/// second unit right away. Removes, from the oracle's pre-order unit list, every unit (with
+/// its descendants) whose whole subtree equals that of an earlier sibling.
+fn drop_recompiled(units: Vec<Value>) -> Vec<Value> {
+    fn tree_index(u: &Value) -> Vec<u64> {
+        u["tree_index"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_u64).collect())
+            .unwrap_or_default()
+    }
+    let idx: Vec<Vec<u64>> = units.iter().map(tree_index).collect();
+    // Subtree key of unit i: its codegen sequence and its children's keys, in order.
+    let n = units.len();
+    let mut keys = vec![String::new(); n];
+    for i in (0..n).rev() {
+        let mut key = units[i]["codegen"].to_string();
+        for j in i + 1..n {
+            if idx[j].len() == idx[i].len() + 1 && idx[j].starts_with(&idx[i]) {
+                key.push('|');
+                key.push_str(&keys[j]);
+            }
+        }
+        keys[i] = format!("[{key}]");
+    }
+    let mut kept = Vec::with_capacity(n);
+    let mut dropped: Vec<Vec<u64>> = Vec::new();
+    for i in 0..n {
+        if dropped.iter().any(|d| idx[i].starts_with(d)) {
+            continue;
+        }
+        let parent = &idx[i][..idx[i].len().saturating_sub(1)];
+        let duplicate = !idx[i].is_empty()
+            && (0..i).any(|j| {
+                idx[j].len() == idx[i].len()
+                    && idx[j].starts_with(parent)
+                    && keys[j] == keys[i]
+                    && !dropped.iter().any(|d| idx[j].starts_with(d))
+            });
+        if duplicate {
+            dropped.push(idx[i].clone());
+        } else {
+            kept.push(units[i].clone());
+        }
+    }
+    kept
+}
+
 /// Compares one file; `Ok(None)` when our codegen refuses it (not supported yet).
 fn check(pool: &Pool, name: &str, source: &[u8]) -> Result<Option<()>, String> {
     let Ok(module) = pyc_parser::parse_module(source, name) else {
@@ -118,7 +168,7 @@ fn check(pool: &Pool, name: &str, source: &[u8]) -> Result<Option<()>, String> {
             optimize: 0,
         })
         .map_err(|e| format!("{name}: oracle: {e}"))?;
-    let their_units = stages["units"].as_array().cloned().unwrap_or_default();
+    let their_units = drop_recompiled(stages["units"].as_array().cloned().unwrap_or_default());
     let mut ours_units = out.preorder();
     // CPython files the module's deferred `__annotate__` (always its last unit) under the
     // annotations sequence, which `get_nested()` does not show.
