@@ -10,7 +10,7 @@ use pyc_symtable::ScopeId;
 use pyc_symtable::flags as sf;
 
 use crate::CodegenError;
-use crate::compiler::{Compiler, unsupported};
+use crate::compiler::{Compiler, FBlockDatum, FBlockType};
 use crate::instr::{Label, Loc, NO_LOCATION, loc_of};
 use crate::unit::ScopeType;
 
@@ -49,16 +49,21 @@ impl<'a> Compiler<'a> {
             ));
         };
         let entry = self.symtable.scope(ste);
-        if entry.coroutine || generators.iter().any(|g| g.is_async) {
-            return unsupported("async comprehension", e.loc);
-        }
+        let is_async_comprehension = entry.coroutine;
         let is_inlined = entry.comp_inlined;
         let loc = loc_of(e.loc);
         let outermost = &generators[0];
+        // 3.14.10 evaluates the outermost iterable and its GET_ITER / GET_AITER in the
+        // enclosing scope.
+        let get_iter = if outermost.is_async {
+            Opcode::GET_AITER
+        } else {
+            Opcode::GET_ITER
+        };
         let mut state = None;
         if is_inlined {
             self.expr(&outermost.iter)?;
-            self.addop(Opcode::GET_ITER, loc_of(outermost.iter.loc));
+            self.addop(get_iter, loc_of(outermost.iter.loc));
             state = Some(self.push_inlined_comprehension_state(loc, ste)?);
         } else {
             self.enter_scope(
@@ -96,14 +101,100 @@ impl<'a> Compiler<'a> {
         let idx = self.exit_scope(true);
         self.make_closure(loc, idx, 0)?;
         self.expr(&outermost.iter)?;
-        self.addop(Opcode::GET_ITER, loc_of(outermost.iter.loc));
+        self.addop(get_iter, loc_of(outermost.iter.loc));
         self.addop_i(Opcode::CALL, 0, loc);
+        if is_async_comprehension && kind != CompKind::GenExp {
+            self.addop_i(Opcode::GET_AWAITABLE, 0, loc);
+            self.load_const_value(ConstValue::None, loc);
+            self.add_yield_from(loc, true)?;
+        }
         Ok(())
     }
 
-    /// `codegen_sync_comprehension_generator`.
+    /// `codegen_comprehension_generator`: dispatches on the clause's `async`.
     #[allow(clippy::too_many_arguments)]
     fn comprehension_generator(
+        &mut self,
+        loc: Loc,
+        generators: &'a [Comprehension],
+        gen_index: usize,
+        depth: u32,
+        elt: &'a Expr,
+        val: Option<&'a Expr>,
+        kind: CompKind,
+        iter_on_stack: bool,
+    ) -> Result<(), CodegenError> {
+        if generators[gen_index].is_async {
+            self.async_comprehension_generator(
+                loc,
+                generators,
+                gen_index,
+                depth,
+                elt,
+                val,
+                kind,
+                iter_on_stack,
+            )
+        } else {
+            self.sync_comprehension_generator(
+                loc,
+                generators,
+                gen_index,
+                depth,
+                elt,
+                val,
+                kind,
+                iter_on_stack,
+            )
+        }
+    }
+
+    /// The innermost clause's element: yield, append, add or map-add it.
+    fn comprehension_element(
+        &mut self,
+        depth: u32,
+        elt: &'a Expr,
+        val: Option<&'a Expr>,
+        kind: CompKind,
+    ) -> Result<Loc, CodegenError> {
+        let mut elt_loc = loc_of(elt.loc);
+        match kind {
+            CompKind::GenExp => {
+                self.expr(elt)?;
+                self.addop_yield(elt_loc);
+                self.addop(Opcode::POP_TOP, elt_loc);
+            }
+            CompKind::List => {
+                self.expr(elt)?;
+                self.addop_i(Opcode::LIST_APPEND, depth + 1, elt_loc);
+            }
+            CompKind::Set => {
+                self.expr(elt)?;
+                self.addop_i(Opcode::SET_ADD, depth + 1, elt_loc);
+            }
+            CompKind::Dict => {
+                self.expr(elt)?;
+                let Some(val) = val else {
+                    return Err(CodegenError::Internal(
+                        "dict comprehension without value".into(),
+                    ));
+                };
+                self.expr(val)?;
+                elt_loc = Loc::new(
+                    elt.loc.lineno as i32,
+                    val.loc.end_lineno as i32,
+                    elt.loc.col_offset as i32,
+                    val.loc.end_col_offset as i32,
+                );
+                self.addop_i(Opcode::MAP_ADD, depth + 1, elt_loc);
+            }
+        }
+        Ok(elt_loc)
+    }
+
+    /// `codegen_async_comprehension_generator`.
+    #[allow(clippy::too_many_arguments)]
+    fn async_comprehension_generator(
         &mut self,
         loc: Loc,
         generators: &'a [Comprehension],
@@ -115,9 +206,76 @@ impl<'a> Compiler<'a> {
         iter_on_stack: bool,
     ) -> Result<(), CodegenError> {
         let generator = &generators[gen_index];
-        if generator.is_async {
-            return unsupported("async comprehension", generator.iter.loc);
+        let start = self.new_label();
+        let send = self.new_label();
+        let except = self.new_label();
+        let if_cleanup = self.new_label();
+        if !iter_on_stack {
+            if gen_index == 0 {
+                self.addop_i(Opcode::LOAD_FAST, 0, loc);
+            } else {
+                self.expr(&generator.iter)?;
+                self.addop(Opcode::GET_AITER, loc_of(generator.iter.loc));
+            }
         }
+        self.use_label(start)?;
+        self.push_fblock(
+            loc,
+            FBlockType::AsyncComprehensionGenerator,
+            start,
+            Label::NONE,
+            FBlockDatum::None,
+        )?;
+        self.addop_jump(Opcode::SETUP_FINALLY, except, loc);
+        self.addop(Opcode::GET_ANEXT, loc);
+        self.load_const_value(ConstValue::None, loc);
+        self.use_label(send)?;
+        self.add_yield_from(loc, true)?;
+        self.addop(Opcode::POP_BLOCK, loc);
+        self.expr(&generator.target)?;
+        for cond in &generator.ifs {
+            self.jump_if(cond, if_cleanup, false)?;
+        }
+        depth += 1;
+        if gen_index + 1 < generators.len() {
+            self.comprehension_generator(
+                loc,
+                generators,
+                gen_index + 1,
+                depth,
+                elt,
+                val,
+                kind,
+                false,
+            )?;
+        }
+        let elt_loc = if gen_index + 1 >= generators.len() {
+            self.comprehension_element(depth, elt, val, kind)?
+        } else {
+            loc_of(elt.loc)
+        };
+        self.use_label(if_cleanup)?;
+        self.addop_jump(Opcode::JUMP, start, elt_loc);
+        self.pop_fblock(FBlockType::AsyncComprehensionGenerator);
+        self.use_label(except)?;
+        self.addop_jump(Opcode::END_ASYNC_FOR, send, loc);
+        Ok(())
+    }
+
+    /// `codegen_sync_comprehension_generator`.
+    #[allow(clippy::too_many_arguments)]
+    fn sync_comprehension_generator(
+        &mut self,
+        loc: Loc,
+        generators: &'a [Comprehension],
+        gen_index: usize,
+        mut depth: u32,
+        elt: &'a Expr,
+        val: Option<&'a Expr>,
+        kind: CompKind,
+        iter_on_stack: bool,
+    ) -> Result<(), CodegenError> {
+        let generator = &generators[gen_index];
         let mut start = Some(self.new_label());
         let if_cleanup = self.new_label();
         let anchor = self.new_label();
@@ -167,41 +325,11 @@ impl<'a> Compiler<'a> {
                 false,
             )?;
         }
-        let mut elt_loc = loc_of(elt.loc);
-        if gen_index + 1 >= generators.len() {
-            match kind {
-                CompKind::GenExp => {
-                    self.expr(elt)?;
-                    self.addop_i(Opcode::YIELD_VALUE, 0, elt_loc);
-                    self.addop_i(Opcode::RESUME, bc::RESUME_AFTER_YIELD, elt_loc);
-                    self.addop(Opcode::POP_TOP, elt_loc);
-                }
-                CompKind::List => {
-                    self.expr(elt)?;
-                    self.addop_i(Opcode::LIST_APPEND, depth + 1, elt_loc);
-                }
-                CompKind::Set => {
-                    self.expr(elt)?;
-                    self.addop_i(Opcode::SET_ADD, depth + 1, elt_loc);
-                }
-                CompKind::Dict => {
-                    self.expr(elt)?;
-                    let Some(val) = val else {
-                        return Err(CodegenError::Internal(
-                            "dict comprehension without value".into(),
-                        ));
-                    };
-                    self.expr(val)?;
-                    elt_loc = Loc::new(
-                        elt.loc.lineno as i32,
-                        val.loc.end_lineno as i32,
-                        elt.loc.col_offset as i32,
-                        val.loc.end_col_offset as i32,
-                    );
-                    self.addop_i(Opcode::MAP_ADD, depth + 1, elt_loc);
-                }
-            }
-        }
+        let elt_loc = if gen_index + 1 >= generators.len() {
+            self.comprehension_element(depth, elt, val, kind)?
+        } else {
+            loc_of(elt.loc)
+        };
         self.use_label(if_cleanup)?;
         if let Some(start) = start {
             self.addop_jump(Opcode::JUMP, start, elt_loc);

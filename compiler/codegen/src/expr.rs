@@ -251,13 +251,23 @@ impl<'a> Compiler<'a> {
             ExprKind::GeneratorExp { elt, generators } => {
                 self.comprehension(e, CompKind::GenExp, "<genexpr>", generators, elt, None)?;
             }
-            ExprKind::Await { .. } => return unsupported("await", e.loc),
+            ExprKind::Await { value } => {
+                self.expr(value)?;
+                self.addop_i(Opcode::GET_AWAITABLE, 0, loc);
+                self.load_const_value(ConstValue::None, loc);
+                self.add_yield_from(loc, true)?;
+            }
             ExprKind::Yield { value } => {
                 let ste = self.ste();
                 if !ste.is_function_like() {
                     return syntax_error("'yield' outside function", loc);
                 }
-                if ste.coroutine || self.u.scope_type != crate::unit::ScopeType::Function {
+                if !matches!(
+                    self.u.scope_type,
+                    crate::unit::ScopeType::Function
+                        | crate::unit::ScopeType::AsyncFunction
+                        | crate::unit::ScopeType::Lambda
+                ) {
                     return unsupported("yield", e.loc);
                 }
                 match value {
@@ -271,7 +281,13 @@ impl<'a> Compiler<'a> {
                 if !ste.is_function_like() {
                     return syntax_error("'yield from' outside function", loc);
                 }
-                if ste.coroutine || self.u.scope_type != crate::unit::ScopeType::Function {
+                if self.u.scope_type == crate::unit::ScopeType::AsyncFunction {
+                    return syntax_error("'yield from' inside async function", loc);
+                }
+                if !matches!(
+                    self.u.scope_type,
+                    crate::unit::ScopeType::Function | crate::unit::ScopeType::Lambda
+                ) {
                     return unsupported("yield", e.loc);
                 }
                 self.expr(value)?;
@@ -384,14 +400,18 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    /// `codegen_addop_yield` (synchronous generators).
-    fn addop_yield(&mut self, loc: Loc) {
+    /// `codegen_addop_yield`.
+    pub(crate) fn addop_yield(&mut self, loc: Loc) {
+        let ste = self.ste();
+        if ste.generator && ste.coroutine {
+            self.addop_i(Opcode::CALL_INTRINSIC_1, bc::INTRINSIC_ASYNC_GEN_WRAP, loc);
+        }
         self.addop_i(Opcode::YIELD_VALUE, 0, loc);
         self.addop_i(Opcode::RESUME, bc::RESUME_AFTER_YIELD, loc);
     }
 
     /// `codegen_add_yield_from`.
-    fn add_yield_from(&mut self, loc: Loc, is_await: bool) -> Result<(), CodegenError> {
+    pub(crate) fn add_yield_from(&mut self, loc: Loc, is_await: bool) -> Result<(), CodegenError> {
         let send = self.new_label();
         let fail = self.new_label();
         let exit = self.new_label();

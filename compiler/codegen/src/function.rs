@@ -18,10 +18,9 @@ use crate::unit::ScopeType;
 const VALUE_WITH_FAKE_GLOBALS: i64 = 2;
 
 impl<'a> Compiler<'a> {
-    /// `codegen_function` (synchronous functions; generators and coroutines are refused
-    /// when their body is entered).
+    /// `codegen_function` (`def` and `async def`).
     pub(crate) fn function(&mut self, s: &'a Stmt, is_async: bool) -> Result<(), CodegenError> {
-        let StmtKind::FunctionDef {
+        let (StmtKind::FunctionDef {
             name,
             args,
             body,
@@ -29,13 +28,19 @@ impl<'a> Compiler<'a> {
             returns,
             type_params,
             ..
-        } = &s.kind
+        }
+        | StmtKind::AsyncFunctionDef {
+            name,
+            args,
+            body,
+            decorator_list,
+            returns,
+            type_params,
+            ..
+        }) = &s.kind
         else {
             return Ok(());
         };
-        if is_async {
-            return unsupported("async function", s.loc);
-        }
         if !type_params.is_empty() {
             return unsupported("type parameters", s.loc);
         }
@@ -53,7 +58,7 @@ impl<'a> Compiler<'a> {
                 "no symbol table for {name}"
             )));
         };
-        self.function_body(s, ste, name, args, body, funcflags, firstlineno)?;
+        self.function_body(s, ste, name, args, body, funcflags, firstlineno, is_async)?;
         // codegen_apply_decorators
         for d in decorator_list.iter().rev() {
             self.addop_i(Opcode::CALL, 0, loc_of(d.loc));
@@ -72,14 +77,16 @@ impl<'a> Compiler<'a> {
         body: &'a [Stmt],
         funcflags: u32,
         firstlineno: i32,
+        is_async: bool,
     ) -> Result<(), CodegenError> {
         let scope = self.symtable.scope(ste);
-        if scope.coroutine {
-            return unsupported("async function", s.loc);
-        }
         self.enter_scope(
             name,
-            ScopeType::Function,
+            if is_async {
+                ScopeType::AsyncFunction
+            } else {
+                ScopeType::Function
+            },
             ste,
             firstlineno,
             None,
@@ -153,9 +160,6 @@ impl<'a> Compiler<'a> {
         let Some(ste) = self.symtable.expr_scope(e) else {
             return Err(CodegenError::Internal("no symbol table for lambda".into()));
         };
-        if self.symtable.scope(ste).generator {
-            return unsupported("yield", e.loc);
-        }
         self.enter_scope(
             "<lambda>",
             ScopeType::Lambda,
@@ -169,7 +173,10 @@ impl<'a> Compiler<'a> {
         self.expr(body)?;
         self.addop(Opcode::RETURN_VALUE, loc_of(body.loc));
         self.u.unit.ast_key = Some(std::ptr::from_ref(e) as usize);
-        let idx = self.exit_scope(true);
+        // A generator lambda is assembled without the implicit `return None`
+        // (`_PyCompile_OptimizeAndAssemble(c, 0)`): no None constant.
+        let add_none = !self.ste().generator;
+        let idx = self.exit_scope(add_none);
         self.make_closure(loc, idx, funcflags)
     }
 

@@ -219,7 +219,7 @@ impl<'a> Compiler<'a> {
         let loc = loc_of(s.loc);
         match &s.kind {
             StmtKind::FunctionDef { .. } => self.function(s, false)?,
-            StmtKind::AsyncFunctionDef { .. } => return unsupported("async function", s.loc),
+            StmtKind::AsyncFunctionDef { .. } => self.function(s, true)?,
             StmtKind::ClassDef { .. } => self.class(s)?,
             StmtKind::TypeAlias { .. } => return unsupported("type alias", s.loc),
             StmtKind::Return { value } => self.return_stmt(s, value.as_deref())?,
@@ -247,7 +247,13 @@ impl<'a> Compiler<'a> {
                 orelse,
                 ..
             } => self.cond_block(|c| c.for_stmt(s, target, iter, body, orelse))?,
-            StmtKind::AsyncFor { .. } => return unsupported("async for", s.loc),
+            StmtKind::AsyncFor {
+                target,
+                iter,
+                body,
+                orelse,
+                ..
+            } => self.cond_block(|c| c.async_for_stmt(s, target, iter, body, orelse))?,
             StmtKind::While { test, body, orelse } => {
                 self.cond_block(|c| c.while_stmt(s, test, body, orelse))?;
             }
@@ -314,7 +320,9 @@ impl<'a> Compiler<'a> {
             StmtKind::With { items, body, .. } => {
                 self.cond_block(|c| c.with_stmt(items, body, 0))?;
             }
-            StmtKind::AsyncWith { .. } => return unsupported("async with", s.loc),
+            StmtKind::AsyncWith { items, body, .. } => {
+                self.cond_block(|c| c.async_with_stmt(items, body, 0))?;
+            }
         }
         Ok(())
     }
@@ -721,6 +729,43 @@ impl<'a> Compiler<'a> {
         self.use_label(end)
     }
 
+    /// `codegen_async_for`.
+    fn async_for_stmt(
+        &mut self,
+        s: &Stmt,
+        target: &'a Expr,
+        iter: &'a Expr,
+        body: &'a [Stmt],
+        orelse: &'a [Stmt],
+    ) -> Result<(), CodegenError> {
+        let loc = loc_of(s.loc);
+        let start = self.new_label();
+        let send = self.new_label();
+        let except = self.new_label();
+        let end = self.new_label();
+        self.expr(iter)?;
+        self.addop(Opcode::GET_AITER, loc_of(iter.loc));
+        self.use_label(start)?;
+        self.push_fblock(loc, FBlockType::AsyncForLoop, start, end, FBlockDatum::None)?;
+        // SETUP_FINALLY guards the __anext__ call.
+        self.addop_jump(Opcode::SETUP_FINALLY, except, loc);
+        self.addop(Opcode::GET_ANEXT, loc);
+        self.load_const_value(ConstValue::None, loc);
+        self.use_label(send)?;
+        self.add_yield_from(loc, true)?;
+        self.addop(Opcode::POP_BLOCK, loc);
+        self.addop(Opcode::NOT_TAKEN, loc);
+        self.expr(target)?;
+        self.stmts(body)?;
+        self.addop_jump(Opcode::JUMP, start, NO_LOCATION);
+        self.pop_fblock(FBlockType::AsyncForLoop);
+        self.use_label(except)?;
+        // END_ASYNC_FOR succeeds the `for`, not the body: the iterator's location.
+        self.addop_jump(Opcode::END_ASYNC_FOR, send, loc_of(iter.loc));
+        self.stmts(orelse)?;
+        self.use_label(end)
+    }
+
     /// `codegen_while`.
     fn while_stmt(
         &mut self,
@@ -914,7 +959,9 @@ impl<'a> Compiler<'a> {
                 }
                 self.call_exit_with_nones(*ploc);
                 if info.kind == FBlockType::AsyncWith {
-                    return Err(CodegenError::Internal("async with unwinding".into()));
+                    self.addop_i(Opcode::GET_AWAITABLE, 2, *ploc);
+                    self.load_const_value(ConstValue::None, *ploc);
+                    self.add_yield_from(*ploc, true)?;
                 }
                 self.addop(Opcode::POP_TOP, *ploc);
                 *ploc = NO_LOCATION;
@@ -1306,6 +1353,60 @@ impl<'a> Compiler<'a> {
         self.addop_jump(Opcode::JUMP_NO_INTERRUPT, exit, NO_LOCATION);
         self.use_label(cleanup)?;
         self.pop_except_and_reraise(NO_LOCATION);
+        self.use_label(exit)
+    }
+
+    /// `codegen_async_with_inner`.
+    fn async_with_stmt(
+        &mut self,
+        items: &'a [WithItem],
+        body: &'a [Stmt],
+        pos: usize,
+    ) -> Result<(), CodegenError> {
+        let item = &items[pos];
+        let block = self.new_label();
+        let final_ = self.new_label();
+        let exit = self.new_label();
+        let cleanup = self.new_label();
+        self.expr(&item.context_expr)?;
+        let loc = loc_of(item.context_expr.loc);
+        self.addop_i(Opcode::COPY, 1, loc);
+        self.addop_i(Opcode::LOAD_SPECIAL, bc::SPECIAL___AEXIT__, loc);
+        self.addop_i(Opcode::SWAP, 2, loc);
+        self.addop_i(Opcode::SWAP, 3, loc);
+        self.addop_i(Opcode::LOAD_SPECIAL, bc::SPECIAL___AENTER__, loc);
+        self.addop_i(Opcode::CALL, 0, loc);
+        self.addop_i(Opcode::GET_AWAITABLE, 1, loc);
+        self.load_const_value(ConstValue::None, loc);
+        self.add_yield_from(loc, true)?;
+        self.addop_jump(Opcode::SETUP_WITH, final_, loc);
+        self.use_label(block)?;
+        self.push_fblock(loc, FBlockType::AsyncWith, block, final_, FBlockDatum::None)?;
+        match &item.optional_vars {
+            Some(v) => self.expr(v)?,
+            None => self.addop(Opcode::POP_TOP, loc),
+        }
+        if pos + 1 == items.len() {
+            self.stmts(body)?;
+        } else {
+            self.async_with_stmt(items, body, pos + 1)?;
+        }
+        self.pop_fblock(FBlockType::AsyncWith);
+        self.addop(Opcode::POP_BLOCK, loc);
+        self.call_exit_with_nones(loc);
+        self.addop_i(Opcode::GET_AWAITABLE, 2, loc);
+        self.load_const_value(ConstValue::None, loc);
+        self.add_yield_from(loc, true)?;
+        self.addop(Opcode::POP_TOP, loc);
+        self.addop_jump(Opcode::JUMP, exit, loc);
+        self.use_label(final_)?;
+        self.addop_jump(Opcode::SETUP_CLEANUP, cleanup, loc);
+        self.addop(Opcode::PUSH_EXC_INFO, loc);
+        self.addop(Opcode::WITH_EXCEPT_START, loc);
+        self.addop_i(Opcode::GET_AWAITABLE, 2, loc);
+        self.load_const_value(ConstValue::None, loc);
+        self.add_yield_from(loc, true)?;
+        self.with_except_finish(cleanup)?;
         self.use_label(exit)
     }
 
