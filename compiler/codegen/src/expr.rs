@@ -587,7 +587,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// `codegen_addcompare`.
-    fn addcompare(&mut self, op: CmpOp, loc: Loc) {
+    pub(crate) fn addcompare(&mut self, op: CmpOp, loc: Loc) {
         match op {
             CmpOp::Is => self.addop_i(Opcode::IS_OP, 0, loc),
             CmpOp::IsNot => self.addop_i(Opcode::IS_OP, 1, loc),

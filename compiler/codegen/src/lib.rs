@@ -17,6 +17,7 @@ pub mod docstring;
 mod expr;
 mod function;
 pub mod instr;
+mod matching;
 mod preprocess;
 mod stmt;
 pub mod unit;

@@ -260,7 +260,9 @@ impl<'a> Compiler<'a> {
             StmtKind::If { test, body, orelse } => {
                 self.cond_block(|c| c.if_stmt(test, body, orelse))?;
             }
-            StmtKind::Match { .. } => return unsupported("match statement", s.loc),
+            StmtKind::Match { subject, cases } => {
+                self.cond_block(|c| c.match_stmt(subject, cases))?;
+            }
             StmtKind::Raise { exc, cause } => {
                 let mut n = 0;
                 if let Some(exc) = exc {

@@ -348,6 +348,7 @@ fn s2_to_s8_fixtures_are_byte_identical_with_the_same_warnings() {
         ("s3_control_flow", 60),
         ("s4_exceptions", 60),
         ("s8_generators_async", 10),
+        ("s10_match", 5),
     ] {
         let files = fixtures_in(dir);
         assert!(
