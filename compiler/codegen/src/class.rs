@@ -6,7 +6,7 @@ use pyc_ast::{ConstValue, Expr, ExprContext, ExprKind, Stmt, StmtKind};
 use pyc_bytecode::Opcode;
 
 use crate::CodegenError;
-use crate::compiler::{Compiler, unsupported};
+use crate::compiler::Compiler;
 use crate::instr::{Loc, NO_LOCATION, loc_of};
 use crate::unit::ScopeType;
 
@@ -24,9 +24,6 @@ impl<'a> Compiler<'a> {
         else {
             return Ok(());
         };
-        if !type_params.is_empty() {
-            return unsupported("type parameters", s.loc);
-        }
         for d in decorator_list {
             self.expr(d)?;
         }
@@ -34,8 +31,28 @@ impl<'a> Compiler<'a> {
             .first()
             .map_or(s.loc.lineno, |d| d.loc.lineno) as i32;
         let loc = loc_of(s.loc);
-        self.class_body(s, name, body, firstlineno)?;
-        self.call_helper(loc, 2, bases, keywords)?;
+        let is_generic = !type_params.is_empty();
+        if is_generic {
+            self.enter_type_params_scope(type_params, name, firstlineno, Some(name.clone()), 0)?;
+            self.type_params(type_params)?;
+            self.nameop(".type_params", ExprContext::Store, loc)?;
+        }
+        self.class_body(s, name, body, firstlineno, is_generic)?;
+        if is_generic {
+            self.nameop(".type_params", ExprContext::Load, loc)?;
+            self.addop_i(
+                Opcode::CALL_INTRINSIC_1,
+                pyc_bytecode::INTRINSIC_SUBSCRIPT_GENERIC,
+                loc,
+            );
+            self.nameop(".generic_base", ExprContext::Store, loc)?;
+            self.call_helper_impl(loc, 2, bases, Some(".generic_base"), keywords)?;
+            self.exit_type_params_scope(type_params, loc)?;
+            self.addop(Opcode::PUSH_NULL, loc);
+            self.addop_i(Opcode::CALL, 0, loc);
+        } else {
+            self.call_helper(loc, 2, bases, keywords)?;
+        }
         for d in decorator_list.iter().rev() {
             self.addop_i(Opcode::CALL, 0, loc_of(d.loc));
         }
@@ -49,6 +66,7 @@ impl<'a> Compiler<'a> {
         name: &str,
         body: &'a [Stmt],
         firstlineno: i32,
+        is_generic: bool,
     ) -> Result<(), CodegenError> {
         let Some(ste) = self.symtable.stmt_scope(s) else {
             return Err(CodegenError::Internal(format!(
@@ -76,6 +94,11 @@ impl<'a> Compiler<'a> {
         self.nameop("__qualname__", ExprContext::Store, loc)?;
         self.load_const_value(ConstValue::int(i64::from(firstlineno)), loc);
         self.nameop("__firstlineno__", ExprContext::Store, loc)?;
+        if is_generic {
+            // codegen_set_type_params_in_class
+            self.nameop(".type_params", ExprContext::Load, loc)?;
+            self.nameop("__type_params__", ExprContext::Store, loc)?;
+        }
         let scope = self.ste();
         if scope.needs_classdict {
             self.addop(Opcode::LOAD_LOCALS, loc);

@@ -468,6 +468,15 @@ impl<'a> Compiler<'a> {
         if args.len() != 1 || !matches!(args[0].kind, ExprKind::GeneratorExp { .. }) {
             return Ok(false);
         }
+        // An async generator expression (`all(await x for x in y)`) is not iterable
+        // with FOR_ITER: no fast path.
+        if self
+            .symtable
+            .expr_scope(&args[0])
+            .is_some_and(|ste| self.symtable.scope(ste).coroutine)
+        {
+            return Ok(false);
+        }
         let loc = loc_of(func.loc);
         let skip = self.new_label();
         let (const_oparg, initial, continue_jump) = match id.as_str() {

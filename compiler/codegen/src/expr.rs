@@ -885,7 +885,7 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    /// `starunpack_helper_impl` (without an injected argument).
+    /// `starunpack_helper_impl` without an injected argument.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn starunpack(
         &mut self,
@@ -897,12 +897,33 @@ impl<'a> Compiler<'a> {
         extend: Opcode,
         tuple: bool,
     ) -> Result<(), CodegenError> {
-        let n = elts.len();
-        let big = n + pushed > STACK_USE_GUIDELINE;
+        self.starunpack_impl(loc, elts, None, pushed, build, add, extend, tuple)
+    }
+
+    /// `starunpack_helper_impl`: `injected` is a name loaded after the elements (a
+    /// generic class's `.generic_base`).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn starunpack_impl(
+        &mut self,
+        loc: Loc,
+        elts: &'a [Expr],
+        injected: Option<&str>,
+        pushed: usize,
+        build: Opcode,
+        add: Opcode,
+        extend: Opcode,
+        tuple: bool,
+    ) -> Result<(), CodegenError> {
+        let mut n = elts.len();
+        let big = n + pushed + usize::from(injected.is_some()) > STACK_USE_GUIDELINE;
         let seen_star = elts.iter().any(is_starred);
         if !seen_star && !big {
             for elt in elts {
                 self.expr(elt)?;
+            }
+            if let Some(name) = injected {
+                self.nameop(name, ExprContext::Load, loc)?;
+                n += 1;
             }
             let op = if tuple { Opcode::BUILD_TUPLE } else { build };
             self.addop_i(op, (n + pushed) as u32, loc);
@@ -927,6 +948,10 @@ impl<'a> Compiler<'a> {
                     self.addop_i(add, 1, loc);
                 }
             }
+        }
+        if let Some(name) = injected {
+            self.nameop(name, ExprContext::Load, loc)?;
+            self.addop_i(add, 1, loc);
         }
         if tuple {
             self.addop_i(Opcode::CALL_INTRINSIC_1, bc::INTRINSIC_LIST_TO_TUPLE, loc);
@@ -1234,7 +1259,7 @@ impl<'a> Compiler<'a> {
         self.load_const(Constant::Value(ConstValue::Tuple(names)), loc);
     }
 
-    /// `codegen_call_helper_impl` (without an injected argument).
+    /// `codegen_call_helper`: `codegen_call_helper_impl` without an injected argument.
     pub(crate) fn call_helper(
         &mut self,
         loc: Loc,
@@ -1242,8 +1267,20 @@ impl<'a> Compiler<'a> {
         args: &'a [Expr],
         keywords: &'a [Keyword],
     ) -> Result<(), CodegenError> {
+        self.call_helper_impl(loc, n, args, None, keywords)
+    }
+
+    /// `codegen_call_helper_impl`.
+    pub(crate) fn call_helper_impl(
+        &mut self,
+        loc: Loc,
+        n: usize,
+        args: &'a [Expr],
+        injected: Option<&str>,
+        keywords: &'a [Keyword],
+    ) -> Result<(), CodegenError> {
         self.validate_keywords(keywords)?;
-        let nelts = args.len();
+        let mut nelts = args.len();
         let nkwelts = keywords.len();
         let ex_call = nelts + nkwelts * 2 > STACK_USE_GUIDELINE
             || args.iter().any(is_starred)
@@ -1251,6 +1288,10 @@ impl<'a> Compiler<'a> {
         if !ex_call {
             for a in args {
                 self.expr(a)?;
+            }
+            if let Some(name) = injected {
+                self.nameop(name, ExprContext::Load, loc)?;
+                nelts += 1;
             }
             if nkwelts > 0 {
                 for k in keywords {
@@ -1270,9 +1311,10 @@ impl<'a> Compiler<'a> {
         {
             self.expr(value)?;
         } else {
-            self.starunpack(
+            self.starunpack_impl(
                 loc,
                 args,
+                injected,
                 n,
                 Opcode::BUILD_LIST,
                 Opcode::LIST_APPEND,

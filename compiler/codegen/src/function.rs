@@ -8,7 +8,7 @@ use pyc_bytecode::{self as bc, Opcode};
 use pyc_symtable::ScopeId;
 
 use crate::CodegenError;
-use crate::compiler::{Compiler, FBlockDatum, FBlockType, unsupported};
+use crate::compiler::{Compiler, FBlockDatum, FBlockType};
 use crate::consts::Constant;
 use crate::docstring::{clean_doc, get_docstring};
 use crate::instr::{Loc, loc_of};
@@ -41,9 +41,6 @@ impl<'a> Compiler<'a> {
         else {
             return Ok(());
         };
-        if !type_params.is_empty() {
-            return unsupported("type parameters", s.loc);
-        }
         for d in decorator_list {
             self.expr(d)?;
         }
@@ -51,7 +48,25 @@ impl<'a> Compiler<'a> {
             .first()
             .map_or(s.loc.lineno, |d| d.loc.lineno) as i32;
         let loc = loc_of(s.loc);
+        let is_generic = !type_params.is_empty();
         let mut funcflags = self.default_arguments(loc, args)?;
+        let mut num_typeparam_args = 0;
+        if is_generic {
+            if funcflags & bc::MAKE_FUNCTION_DEFAULTS != 0 {
+                num_typeparam_args += 1;
+            }
+            if funcflags & bc::MAKE_FUNCTION_KWDEFAULTS != 0 {
+                num_typeparam_args += 1;
+            }
+            if num_typeparam_args == 2 {
+                self.addop_i(Opcode::SWAP, 2, loc);
+            }
+            self.enter_type_params_scope(type_params, name, firstlineno, None, num_typeparam_args)?;
+            self.type_params(type_params)?;
+            for i in 0..num_typeparam_args {
+                self.addop_i(Opcode::LOAD_FAST, i, loc);
+            }
+        }
         funcflags |= self.function_annotations(loc, args, returns.as_deref())?;
         let Some(ste) = self.symtable.stmt_scope(s) else {
             return Err(CodegenError::Internal(format!(
@@ -59,6 +74,22 @@ impl<'a> Compiler<'a> {
             )));
         };
         self.function_body(s, ste, name, args, body, funcflags, firstlineno, is_async)?;
+        if is_generic {
+            self.addop_i(Opcode::SWAP, 2, loc);
+            self.addop_i(
+                Opcode::CALL_INTRINSIC_2,
+                bc::INTRINSIC_SET_FUNCTION_TYPE_PARAMS,
+                loc,
+            );
+            self.exit_type_params_scope(type_params, loc)?;
+            if num_typeparam_args > 0 {
+                self.addop_i(Opcode::SWAP, num_typeparam_args + 1, loc);
+                self.addop_i(Opcode::CALL, num_typeparam_args - 1, loc);
+            } else {
+                self.addop(Opcode::PUSH_NULL, loc);
+                self.addop_i(Opcode::CALL, 0, loc);
+            }
+        }
         // codegen_apply_decorators
         for d in decorator_list.iter().rev() {
             self.addop_i(Opcode::CALL, 0, loc_of(d.loc));

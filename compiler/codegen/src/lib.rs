@@ -20,6 +20,7 @@ pub mod instr;
 mod matching;
 mod preprocess;
 mod stmt;
+mod typeparams;
 pub mod unit;
 mod unparse;
 

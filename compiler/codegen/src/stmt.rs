@@ -8,9 +8,7 @@ use pyc_ast::{
 use pyc_bytecode::{self as bc, Opcode};
 
 use crate::CodegenError;
-use crate::compiler::{
-    Compiler, FBlock, FBlockDatum, FBlockType, NameOp, syntax_error, unsupported,
-};
+use crate::compiler::{Compiler, FBlock, FBlockDatum, FBlockType, NameOp, syntax_error};
 use crate::docstring::{clean_doc, get_docstring};
 use crate::instr::{Label, Loc, NO_LOCATION, loc_of};
 use crate::unit::ScopeType;
@@ -221,7 +219,11 @@ impl<'a> Compiler<'a> {
             StmtKind::FunctionDef { .. } => self.function(s, false)?,
             StmtKind::AsyncFunctionDef { .. } => self.function(s, true)?,
             StmtKind::ClassDef { .. } => self.class(s)?,
-            StmtKind::TypeAlias { .. } => return unsupported("type alias", s.loc),
+            StmtKind::TypeAlias {
+                name,
+                type_params,
+                value,
+            } => self.typealias(s, name, type_params, value)?,
             StmtKind::Return { value } => self.return_stmt(s, value.as_deref())?,
             StmtKind::Delete { targets } => {
                 for t in targets {

@@ -334,10 +334,10 @@ fn s1_fixtures_are_byte_identical_when_optimized() {
     assert!(f.is_empty(), "{}", f.join("\n"));
 }
 
-/// Every fixture of the function, control-flow, exception and generator/async slices: byte-identical in
+/// Every fixture of the slices S2 to S11 (functions to type parameters): byte-identical in
 /// every invalidation mode and at every optimization level, with CPython's warnings.
 #[test]
-fn s2_to_s8_fixtures_are_byte_identical_with_the_same_warnings() {
+fn s2_to_s11_fixtures_are_byte_identical_with_the_same_warnings() {
     let pool = pool();
     let failures = Mutex::new(Vec::new());
     let mut all = Vec::new();
@@ -349,6 +349,7 @@ fn s2_to_s8_fixtures_are_byte_identical_with_the_same_warnings() {
         ("s4_exceptions", 60),
         ("s8_generators_async", 10),
         ("s10_match", 5),
+        ("s11_type_params", 3),
     ] {
         let files = fixtures_in(dir);
         assert!(
