@@ -272,7 +272,7 @@ impl<'a> Compiler<'a> {
                 if seen_star {
                     return syntax_error("multiple starred expressions in sequence pattern", loc);
                 }
-                if i >= (1 << 8) || n - i - 1 >= (i32::MAX as usize >> 8) {
+                if i >= (1 << 8) || n - i > (i32::MAX as usize >> 8) {
                     return syntax_error(
                         "too many expressions in star-unpacking sequence pattern",
                         loc,
