@@ -499,11 +499,16 @@ fn instructions(
     let targets: std::collections::HashSet<usize> = raws.iter().filter_map(jump_target).collect();
     let mut out = Vec::new();
     let mut dis = String::new();
+    // dis.findlinestarts: a line starts wherever co_lines' line changes, to or from
+    // None too (`lastline` starts as False, so offset 0 always starts a line);
+    // `line_number` is the line of the last start.
+    let mut last_start: Option<Option<i64>> = None;
     let mut last_line: Option<i64> = None;
     for r in &raws {
         let pos = positions.get(r.offset / 2).copied().unwrap_or([None; 4]);
-        let starts_line = pos[0].is_some() && pos[0] != last_line;
-        if pos[0].is_some() {
+        let starts_line = last_start != Some(pos[0]);
+        if starts_line {
+            last_start = Some(pos[0]);
             last_line = pos[0];
         }
         let (argval, argrepr) = match (r.arg, jump_target(r)) {
@@ -544,7 +549,7 @@ fn instructions(
         dis.push_str(&format!(
             "{:>5} {:>6} {:<24} {}\n",
             if starts_line {
-                pos[0].map_or(String::new(), |l| l.to_string())
+                pos[0].map_or("--".to_owned(), |l| l.to_string())
             } else {
                 String::new()
             },

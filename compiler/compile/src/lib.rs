@@ -10,7 +10,9 @@
 //! immortal singletons), which decides marshal's FLAG_REF bits.
 
 pub mod dump;
+mod identifiers;
 mod objects;
+mod startup_interned;
 
 use pyc_ast::ConstValue;
 use pyc_codegen::{CodegenError, CompileOptions, Constant};
@@ -103,7 +105,7 @@ impl Compiled {
 
 /// Compiles a module to its pyc body.
 pub fn compile_module(source: &[u8], opts: &Options) -> Result<Compiled, CompileError> {
-    let module = pyc_parser::parse_module(source, &opts.filename).map_err(|e| {
+    let parsed = pyc_parser::parse_module_with_warnings(source, &opts.filename).map_err(|e| {
         CompileError::Rejected(PyException {
             type_name: format!("{:?}", e.kind),
             message: e.message.clone(),
@@ -113,6 +115,7 @@ pub fn compile_module(source: &[u8], opts: &Options) -> Result<Compiled, Compile
             end_offset: e.end_offset,
         })
     })?;
+    let module = parsed.module;
     let optimize = if opts.optimize < 0 { 0 } else { opts.optimize };
     let cg_opts = CompileOptions {
         filename: opts.filename.clone(),
@@ -150,17 +153,24 @@ pub fn compile_module(source: &[u8], opts: &Options) -> Result<Compiled, Compile
     for unit in &out.units {
         codes.push((assemble_unit(unit, &opts.filename)?, unit.rename_format));
     }
-    let body = objects::marshal_module(&codes, &out.identifier_consts)
-        .map_err(|e| CompileError::internal("marshal", e))?;
-    let warnings = out
-        .warnings
-        .into_iter()
-        .map(|w| CompileWarning {
-            category: w.category.to_owned(),
-            message: w.message,
-            lineno: i64::from(w.lineno),
-        })
-        .collect();
+    let body = objects::marshal_module(
+        &codes,
+        &out.identifier_consts,
+        identifiers::source_identifiers(&module),
+    )
+    .map_err(|e| CompileError::internal("marshal", e))?;
+    // The tokenizer and parser warn while parsing, before the compiler runs.
+    let parser_warnings = parsed.warnings.into_iter().map(|w| CompileWarning {
+        category: w.category.to_owned(),
+        message: w.message,
+        lineno: i64::from(w.lineno),
+    });
+    let codegen_warnings = out.warnings.into_iter().map(|w| CompileWarning {
+        category: w.category.to_owned(),
+        message: w.message,
+        lineno: i64::from(w.lineno),
+    });
+    let warnings = parser_warnings.chain(codegen_warnings).collect();
     Ok(Compiled { body, warnings })
 }
 

@@ -19,6 +19,7 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use crate::error::{ErrorKind, SyntaxError};
 use crate::lower::LineIndex;
+use crate::number::{NumberScan, scan_number};
 
 /// CPython's `MAXLEVEL` (tokenizer bracket nesting limit).
 const MAXLEVEL: usize = 200;
@@ -115,6 +116,9 @@ pub fn convert(
         consider(off, e);
     }
     if let Some((off, e)) = prefix_error(&cx) {
+        consider(off, e);
+    }
+    if let Some((off, e)) = number_error(&cx) {
         consider(off, e);
     }
     if let Some((_, e)) = tok_err {
@@ -465,6 +469,70 @@ fn prefix_error(cx: &Ctx<'_>) -> Option<(usize, SyntaxError)> {
     None
 }
 
+/// The first numeric literal CPython's tokenizer rejects (`invalid octal literal` for `0or`,
+/// `invalid decimal literal` for `1_if`, `invalid digit '8' in octal literal`, leading zeros, ...):
+/// the number rules of `tok_get_normal_mode` re-run from every numeric token ruff produced.
+// CPython: Parser/lexer/lexer.c tok_get_normal_mode, verify_end_of_number, tok_decimal_tail
+fn number_error(cx: &Ctx<'_>) -> Option<(usize, SyntaxError)> {
+    let b = cx.text.as_bytes();
+    let starts_number = |at: usize| match b.get(at) {
+        Some(c) if c.is_ascii_digit() => true,
+        Some(b'.') => b.get(at + 1).is_some_and(u8::is_ascii_digit),
+        _ => false,
+    };
+    let mut prev_end = 0;
+    let mut candidates = Vec::new();
+    for t in cx.tokens {
+        let (s, e) = (t.start().to_usize(), t.end().to_usize());
+        match t.kind() {
+            TokenKind::Int | TokenKind::Float | TokenKind::Complex => candidates.push(s),
+            TokenKind::Unknown => {
+                // ruff drops what it lexed before an error inside a number (`1._5` leaves only
+                // an Unknown `_`): the number starts after the previous token.
+                let gap = prev_end..s.max(prev_end);
+                if let Some(p) = b
+                    .get(gap.clone())
+                    .and_then(|g| g.iter().position(|&c| !matches!(c, b' ' | b'\t' | 0x0C)))
+                {
+                    candidates.push(gap.start + p);
+                }
+                candidates.push(s);
+            }
+            _ => {}
+        }
+        prev_end = e;
+    }
+    for start in candidates {
+        if !starts_number(start) {
+            continue;
+        }
+        let NumberScan::Error(e) = scan_number(cx.text, start) else {
+            continue;
+        };
+        let (line, _) = cx.pos(start);
+        let ls = cx.lines.line_start(line as u32) as usize;
+        let err = match e.known_range {
+            // `_PyTokenizer_syntaxerror_known_range`: byte columns.
+            Some((s, z)) => cx.at(
+                e.message,
+                line,
+                (s + 1).saturating_sub(ls) as i64,
+                z.saturating_sub(ls) as i64,
+            ),
+            // `_PyTokenizer_syntaxerror`: offset = end_offset = characters before the cursor.
+            None => {
+                let col = cx
+                    .text
+                    .get(ls.min(e.cursor)..e.cursor)
+                    .map_or(0, |s| s.chars().count()) as i64;
+                cx.at(e.message, line, col, col)
+            }
+        };
+        return Some((start, err));
+    }
+    None
+}
+
 /// CPython's indentation checks (`tok_get_normal_mode`'s indentation block): TabError,
 /// "unindent does not match any outer indentation level", "too many levels of indentation".
 fn indentation_error(cx: &Ctx<'_>) -> Option<(usize, SyntaxError)> {
@@ -808,6 +876,11 @@ pub fn check_accepted(text: &str, lines: &LineIndex, tokens: &[Token]) -> Option
         first = Some((off, e));
     }
     if let Some((off, e)) = indentation_error(&cx)
+        && first.as_ref().is_none_or(|(o, _)| off < *o)
+    {
+        first = Some((off, e));
+    }
+    if let Some((off, e)) = number_error(&cx)
         && first.as_ref().is_none_or(|(o, _)| off < *o)
     {
         first = Some((off, e));

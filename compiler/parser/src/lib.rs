@@ -9,6 +9,8 @@
 //!   the stdlib), UTF-8 validation — with CPython's error messages and positions.
 //! * [`parse_module`] parses with ruff and lowers to CPython's AST (see `lower.rs` for the shape
 //!   changes and the five position fix-ups).
+//! * [`parse_module_with_warnings`] also replays the `SyntaxWarning`s CPython's tokenizer and
+//!   parser emit (invalid escape sequences, numeric literals glued to a keyword; `warnings.rs`).
 //!
 //! Errors are [`SyntaxError`]s carrying CPython's attributes (`offset` in characters, 1-based).
 //! Messages of syntax errors come from ruff for now and do not always match CPython's.
@@ -18,11 +20,14 @@ mod decode;
 mod error;
 mod errors;
 mod lower;
+mod number;
 mod strings;
+mod warnings;
 
 pub use decode::decode_source;
 pub use error::{ErrorKind, SyntaxError};
 pub use lower::MAX_DEPTH;
+pub use warnings::Warning;
 
 use lower::{LineIndex, Lowerer};
 use ruff_python_ast::PythonVersion;
@@ -32,8 +37,26 @@ use ruff_text_size::TextRange;
 /// Parses a module from raw source bytes, like `ast.parse(source_bytes)` / `compile(source, filename,
 /// 'exec', PyCF_ONLY_AST)`.
 pub fn parse_module(source: &[u8], filename: &str) -> Result<pyc_ast::Module, SyntaxError> {
+    parse_module_with_warnings(source, filename).map(|p| p.module)
+}
+
+/// A parsed module and the warnings CPython emits while parsing it.
+#[derive(Debug, Clone)]
+pub struct ParsedModule {
+    /// The AST.
+    pub module: pyc_ast::Module,
+    /// The tokenizer's and parser's `SyntaxWarning`s (invalid escape sequences, numeric literals
+    /// glued to a keyword), in CPython's emission order. They come before any compiler warning.
+    pub warnings: Vec<Warning>,
+}
+
+/// [`parse_module`], also returning the warnings CPython's tokenizer and parser emit.
+pub fn parse_module_with_warnings(
+    source: &[u8],
+    filename: &str,
+) -> Result<ParsedModule, SyntaxError> {
     let text = decode_source(source)?;
-    parse_module_text(&text, filename)
+    parse_text(&text, filename)
 }
 
 /// Parses already-decoded text. The text should be what [`decode_source`] returns (newlines
@@ -42,7 +65,11 @@ pub fn parse_module(source: &[u8], filename: &str) -> Result<pyc_ast::Module, Sy
 /// Deeply nested sources are lowered on a helper thread with a large stack (ruff's own parser grows
 /// its stack with `stacker`); the returned tree is at most [`MAX_DEPTH`] levels deep, deeper sources
 /// are rejected with [`ErrorKind::TooDeep`].
-pub fn parse_module_text(text: &str, _filename: &str) -> Result<pyc_ast::Module, SyntaxError> {
+pub fn parse_module_text(text: &str, filename: &str) -> Result<pyc_ast::Module, SyntaxError> {
+    parse_text(text, filename).map(|p| p.module)
+}
+
+fn parse_text(text: &str, _filename: &str) -> Result<ParsedModule, SyntaxError> {
     // ruff's offsets are `u32`.
     if text.len() >= (u32::MAX / 2) as usize {
         return Err(SyntaxError::bare("source too large"));
@@ -113,7 +140,7 @@ fn depth_bound(tokens: &[ruff_python_ast::token::Token]) -> usize {
 fn lower_parsed(
     text: &str,
     parsed: &ruff_python_parser::Parsed<ruff_python_ast::Mod>,
-) -> Result<pyc_ast::Module, SyntaxError> {
+) -> Result<ParsedModule, SyntaxError> {
     let lines = LineIndex::new(text);
     if !parsed.errors().is_empty() {
         return Err(errors::convert(
@@ -136,7 +163,8 @@ fn lower_parsed(
     let mut lowerer = Lowerer::new(text, &lines, parsed.tokens());
     let module = lowerer.module(module).map_err(|e| *e)?;
     check_future(&module)?;
-    Ok(module)
+    let warnings = warnings::collect(text, &lines, parsed.tokens());
+    Ok(ParsedModule { module, warnings })
 }
 
 /// The future-feature check CPython 3.14 runs even for `ast.parse` (`future_parse` /

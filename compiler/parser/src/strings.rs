@@ -114,6 +114,175 @@ pub fn redecode_str(content: &str, ruff_value: &str, braces: bool) -> Option<PyS
     Some(out)
 }
 
+/// The first invalid escape sequence of a literal's content, the one CPython warns about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidEscape {
+    /// Byte offset (in the content) of the character after the backslash.
+    pub at: usize,
+    /// The escape without its backslash: one character, or the three digits of an octal escape.
+    pub text: String,
+    /// An octal escape above `\377`.
+    pub octal: bool,
+}
+
+impl InvalidEscape {
+    /// The `SyntaxWarning` message.
+    // CPython: Parser/string_parser.c warn_invalid_escape_sequence
+    pub fn message(&self) -> String {
+        let t = &self.text;
+        let octal = if self.octal { "octal " } else { "" };
+        format!(
+            "\"\\{t}\" is an invalid {octal}escape sequence. Such sequences will not work in the \
+             future. Did you mean \"\\\\{t}\"? A raw string is also an option."
+        )
+    }
+}
+
+/// The first invalid escape in the content of a non-raw str literal (or f/t-string literal part),
+/// or `None` when there is none or when decoding fails (CPython then raises instead of warning).
+///
+/// Runs `_PyUnicode_DecodeUnicodeEscapeInternal2`'s rules on the buffer `decode_unicode_with_escapes`
+/// builds: a backslash before a non-ASCII character (or at the end) becomes `\u005c`, non-ASCII
+/// characters become `\UXXXXXXXX` escapes, so neither is ever invalid.
+// CPython: Parser/string_parser.c decode_unicode_with_escapes
+pub fn first_invalid_str_escape(content: &str) -> Option<InvalidEscape> {
+    let b = content.as_bytes();
+    let mut first = None;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        let c = match b.get(i + 1) {
+            Some(&c) if c < 0x80 => c,
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        i += 2;
+        match c {
+            b'\n' | b'\\' | b'\'' | b'"' | b'b' | b'f' | b't' | b'n' | b'r' | b'v' | b'a' => {}
+            b'0'..=b'7' => {
+                let start = i - 1;
+                let mut v = u32::from(c - b'0');
+                while i - start < 3 {
+                    match b.get(i) {
+                        Some(&d @ b'0'..=b'7') => {
+                            v = v * 8 + u32::from(d - b'0');
+                            i += 1;
+                        }
+                        _ => break,
+                    }
+                }
+                if v > 0o377 && first.is_none() {
+                    first = Some(InvalidEscape {
+                        at: start,
+                        text: content.get(start..i)?.to_owned(),
+                        octal: true,
+                    });
+                }
+            }
+            b'x' | b'u' | b'U' => {
+                let n = match c {
+                    b'x' => 2,
+                    b'u' => 4,
+                    _ => 8,
+                };
+                let digits = b.get(i..i + n)?;
+                if !digits.iter().all(u8::is_ascii_hexdigit) {
+                    return None;
+                }
+                let v = u32::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()?;
+                if v > 0x10FFFF {
+                    return None;
+                }
+                i += n;
+            }
+            b'N' => {
+                // `\N{NAME}` (ruff has checked the name).
+                if b.get(i) != Some(&b'{') {
+                    return None;
+                }
+                let close = b.get(i + 1..)?.iter().position(|&x| x == b'}')?;
+                if close == 0 {
+                    return None;
+                }
+                i += close + 2;
+            }
+            _ => {
+                if first.is_none() {
+                    first = Some(InvalidEscape {
+                        at: i - 1,
+                        text: char::from(c).to_string(),
+                        octal: false,
+                    });
+                }
+            }
+        }
+    }
+    first
+}
+
+/// The first invalid escape in the content of a non-raw bytes literal, or `None` (also when
+/// decoding fails).
+// CPython: Objects/bytesobject.c _PyBytes_DecodeEscape2 (first_invalid_escape)
+pub fn first_invalid_bytes_escape(content: &str) -> Option<InvalidEscape> {
+    let b = content.as_bytes();
+    let mut first = None;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        let &c = b.get(i + 1)?;
+        i += 2;
+        match c {
+            b'\n' | b'\\' | b'\'' | b'"' | b'b' | b'f' | b't' | b'n' | b'r' | b'v' | b'a' => {}
+            b'0'..=b'7' => {
+                let start = i - 1;
+                let mut v = u32::from(c - b'0');
+                while i - start < 3 {
+                    match b.get(i) {
+                        Some(&d @ b'0'..=b'7') => {
+                            v = v * 8 + u32::from(d - b'0');
+                            i += 1;
+                        }
+                        _ => break,
+                    }
+                }
+                if v > 0o377 && first.is_none() {
+                    first = Some(InvalidEscape {
+                        at: start,
+                        text: content.get(start..i)?.to_owned(),
+                        octal: true,
+                    });
+                }
+            }
+            b'x' => {
+                if !b.get(i..i + 2)?.iter().all(u8::is_ascii_hexdigit) {
+                    return None;
+                }
+                i += 2;
+            }
+            _ => {
+                if first.is_none() {
+                    first = Some(InvalidEscape {
+                        at: i - 1,
+                        text: content.get(i - 1..)?.chars().next()?.to_string(),
+                        octal: false,
+                    });
+                }
+                // The character after the backslash is decoded again as a plain character.
+                i -= 1;
+            }
+        }
+    }
+    first
+}
+
 /// Parses an integer literal's source text (underscores, `0x`/`0o`/`0b` prefixes) into a `PyInt`.
 pub fn parse_int_literal(text: &str) -> Option<PyInt> {
     let clean: String = text.chars().filter(|&c| c != '_').collect();
