@@ -202,12 +202,14 @@ impl<'a> Compiler<'a> {
             args.kwonlyargs.len() as u32,
         )?;
         self.expr(body)?;
-        self.addop(Opcode::RETURN_VALUE, loc_of(body.loc));
+        // A generator lambda returns its body's value through the implicit return
+        // without a location and without `None` (`_PyCompile_OptimizeAndAssemble(c, 0)`).
+        let generator = self.ste().generator;
+        if !generator {
+            self.addop(Opcode::RETURN_VALUE, loc_of(body.loc));
+        }
         self.u.unit.ast_key = Some(std::ptr::from_ref(e) as usize);
-        // A generator lambda is assembled without the implicit `return None`
-        // (`_PyCompile_OptimizeAndAssemble(c, 0)`): no None constant.
-        let add_none = !self.ste().generator;
-        let idx = self.exit_scope(add_none);
+        let idx = self.exit_scope(!generator);
         self.make_closure(loc, idx, funcflags)
     }
 
