@@ -1,17 +1,26 @@
 //! `pyc-parity`: the differential harness between our compiler and the CPython 3.14
 //! oracle. See `harness/README.md` for the commands and the report schema.
 
+pub mod bisect;
+pub mod browser;
 pub mod compare;
 pub mod corpus;
+pub mod dashboard;
+pub mod fuzzing;
+pub mod history;
+pub mod known;
 pub mod merge;
 pub mod oracle_run;
 pub mod outcome;
 pub mod perturb;
+pub mod reduce;
+pub mod regressions;
 pub mod render;
 pub mod report;
 pub mod run;
 pub mod slices;
 pub mod summary;
+pub mod triage;
 
 pub use compare::{CompareOptions, FileRecord, TestHooks, compare_source};
 pub use outcome::{Layer, Outcome};

@@ -17,6 +17,9 @@ use pyc_parity::render::{Style, render_text};
 use pyc_parity::run::{RunConfig, run_to_folder};
 use pyc_parity::summary::{RunInputs, RunSummary, Shard};
 
+mod cli_fuzz;
+mod cli_triage;
+
 /// Differential parity between our Python 3.14 → .pyc compiler and CPython 3.14.
 ///
 /// The oracle (CPython 3.14) is found or installed automatically: PYC_ORACLE_PYTHON,
@@ -45,6 +48,38 @@ enum Command {
     Run(RunArgs),
     /// Combine the run folders of `run --shard I/N` jobs into one run folder.
     Merge(MergeArgs),
+    /// Render the static HTML dashboard (headline, trend, per-layer breakdown,
+    /// signatures, per-file drill-down, run diff) from the run history and the latest
+    /// run folder. A partial run never replaces the complete run a site already shows.
+    ///
+    /// Exit status: 0 when the site was written (and, with --check, every page loaded
+    /// cleanly in headless Chromium), 1 when --check found console or script errors,
+    /// 2 when it could not run.
+    Dashboard(pyc_parity::dashboard::DashboardArgs),
+    /// Shrink a source while the same signature keeps reproducing (edits along syntax-tree
+    /// ranges, so line/column layout survives); writes the reduced file and its report.
+    /// With --save, adds it to corpus/regressions/ and the known-mismatch list.
+    Reduce(cli_triage::ReduceArgs),
+    /// Group a run's parity bugs by signature and mark each NEW / KNOWN / FIXED /
+    /// REGRESSED against a baseline run and the known-mismatch list; optionally reduce
+    /// the new ones and bisect the regressed ones. Writes triage.json and triage.md
+    /// into the run folder.
+    Triage(cli_triage::TriageArgs),
+    /// Whether FILE shows SIGNATURE (for `git bisect run`).
+    ///
+    /// Exit status: 0 when it does not, 1 when it does, 125 when there is no verdict
+    /// (the oracle failed, the file is unreadable, --pycc did not run).
+    Check(cli_triage::CheckArgs),
+    /// Replay a fuzzer input (a libFuzzer crash artifact of `cargo fuzz run pyc_diff |
+    /// pyc_source | marshal_roundtrip`) and print the same layered report the fuzzer
+    /// printed.
+    ///
+    /// Exit status: 0 when it shows no finding (any more), 1 when it does, 2 when it
+    /// could not run.
+    Reproduce(cli_fuzz::ReproduceArgs),
+    /// Fill fuzz/corpus/<target>/ with seeds: corpus/fixtures and corpus/regressions
+    /// for every target, plus the oracle's Lib/ files for pyc_source.
+    FuzzSeed(cli_fuzz::FuzzSeedArgs),
     /// Manage and inspect the CPython 3.14 oracle.
     #[command(subcommand)]
     Oracle(OracleCommand),
@@ -137,6 +172,8 @@ struct RunArgs {
     no_progress: bool,
     #[command(flatten)]
     common: CommonArgs,
+    #[command(flatten)]
+    history: pyc_parity::history::HistoryArgs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -150,6 +187,8 @@ struct MergeArgs {
     /// Exit with status 1 when the merged run has parity bugs (see `run`).
     #[arg(long)]
     fail_on_mismatch: bool,
+    #[command(flatten)]
+    history: pyc_parity::history::HistoryArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -239,6 +278,12 @@ fn real_main() -> Result<ExitCode> {
         Command::Diff(args) => return diff(args),
         Command::Run(args) => return run(args),
         Command::Merge(args) => return merge(args),
+        Command::Reduce(args) => return cli_triage::reduce(args),
+        Command::Triage(args) => return cli_triage::triage(args),
+        Command::Check(args) => return cli_triage::check(args),
+        Command::Dashboard(args) => return dashboard(args),
+        Command::Reproduce(args) => return cli_fuzz::reproduce(args),
+        Command::FuzzSeed(args) => return cli_fuzz::fuzz_seed(args),
         Command::Oracle(OracleCommand::Install) => {
             let opts = ProvisionOptions::from_env();
             eprintln!(
@@ -412,6 +457,10 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     let summary = run_to_folder(&pool, files, &cfg, &STOP)?;
     print!("{}", summary.render_table());
     eprintln!("wrote {}", args.out.join("summary.json").display());
+    match args.history.record(&args.out) {
+        Ok(recorded) => eprintln!("{recorded}"),
+        Err(e) => eprintln!("warning: history not recorded: {e}"),
+    }
     Ok(exit_for(&summary, args.fail_on_mismatch))
 }
 
@@ -419,5 +468,95 @@ fn merge(args: MergeArgs) -> Result<ExitCode> {
     let summary = pyc_parity::merge::merge(&args.dirs, &args.out)?;
     print!("{}", summary.render_table());
     eprintln!("wrote {}", args.out.join("summary.json").display());
+    match args.history.record(&args.out) {
+        Ok(recorded) => eprintln!("{recorded}"),
+        Err(e) => eprintln!("warning: history not recorded: {e}"),
+    }
     Ok(exit_for(&summary, args.fail_on_mismatch))
+}
+
+fn dashboard(args: pyc_parity::dashboard::DashboardArgs) -> Result<ExitCode> {
+    use pyc_parity::browser::{Browser, check_pages};
+    let history = args.history.clone().unwrap_or_else(|| {
+        pyc_parity::history::default_history_path()
+            .unwrap_or_else(|| PathBuf::from("reports/history.jsonl"))
+    });
+    let site = pyc_parity::dashboard::build_site(&history, &args.run, &args.out)?;
+    for skipped in &site.history_skipped {
+        eprintln!("warning: {}: {skipped}", history.display());
+    }
+    if let Some(note) = &site.partial_note {
+        eprintln!("note: {note}");
+    }
+    let shown = &site.shown;
+    println!(
+        "run {} (compiler {}, CPython {}){}",
+        shown.date,
+        shown.short_revision(),
+        shown.oracle.python_version,
+        if shown.complete { "" } else { ", PARTIAL" }
+    );
+    for f in &site.figures {
+        println!(
+            "  {:<12} {:>6} / {:<6} byte-identical",
+            f.group, f.matched, f.files
+        );
+    }
+    println!(
+        "  syntax-error parity {} / {}",
+        site.syntax_parity.0, site.syntax_parity.1
+    );
+    println!(
+        "wrote {} ({} pages)",
+        site.index.display(),
+        site.pages.len()
+    );
+    if !args.check {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let browser = Browser::find()?;
+    // Every page but the signature pages, and the first three of those (one browser
+    // start per page).
+    let pages: Vec<String> = site
+        .pages
+        .iter()
+        .filter(|p| !p.starts_with("signatures/"))
+        .chain(
+            site.pages
+                .iter()
+                .filter(|p| p.starts_with("signatures/"))
+                .take(3),
+        )
+        .cloned()
+        .collect();
+    let loads = check_pages(&browser, &site.out, &pages)?;
+    let mut bad = 0;
+    for load in &loads {
+        for p in load.problems() {
+            eprintln!("{}: {p}", load.url);
+            bad += 1;
+        }
+    }
+    if let Some(png) = &args.screenshot {
+        for c in browser.screenshot(&site.index, png, 1280, 2400)? {
+            eprintln!("{}: console: {c}", site.index.display());
+            bad += 1;
+        }
+        eprintln!("screenshot: {}", png.display());
+    }
+    eprintln!(
+        "checked {} pages in {}: {}",
+        loads.len(),
+        browser.path.display(),
+        if bad == 0 {
+            "no console or script errors".to_owned()
+        } else {
+            format!("{bad} problem(s)")
+        }
+    );
+    Ok(if bad == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

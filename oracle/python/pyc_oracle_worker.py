@@ -180,6 +180,42 @@ def op_ast(req):
     return {"status": "ok", "dump": _clean(ast.dump(tree, include_attributes=True))}
 
 
+def op_marshal_roundtrip(req):
+    """`marshal.loads(data)`, then `marshal.dumps(value, version)` of what it loaded.
+
+    While it is dumped, the root is held by the local `value` and by the call's argument
+    (a strong LOAD_FAST inside `try`), every other object only by the references inside
+    the loaded graph: FLAG_REF marks the root, the immortal singletons, interned strings,
+    set items and objects referenced twice or more (PROTOCOL.md; calibrated by
+    oracle/tests/marshal_roundtrip.rs, so keep this code's shape). `marshal` is a builtin
+    module, loaded at start-up.
+    """
+    import marshal
+
+    data = binascii.a2b_base64(req["data"])
+    version = req.get("version", 5)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise TypeError("version must be an integer")
+    try:
+        value = marshal.loads(data)
+    except Exception as err:
+        return {"status": "load_error", "exception": _plain_exception(err)}
+    type_name = type(value).__name__
+    try:
+        dumped = marshal.dumps(value, version)
+    except Exception as err:
+        return {"status": "dump_error", "type": type_name, "exception": _plain_exception(err)}
+    return {
+        "status": "ok",
+        "type": type_name,
+        "dumps": binascii.b2a_base64(dumped, newline=False).decode("ascii"),
+    }
+
+
+def _plain_exception(err):
+    return {"type": type(err).__name__, "message": _clean(str(err))}
+
+
 def _hello(mode):
     return {
         "hello": {
@@ -223,6 +259,8 @@ def handle(line):
                 return _dumps({"id": req_id, "ok": False, "error": error})
         elif op == "ast":
             result = op_ast(req)
+        elif op == "marshal_roundtrip":
+            result = op_marshal_roundtrip(req)
         elif op == "ping":
             result = _hello(req.get("mode"))["hello"]
         elif op == "debug_hang":

@@ -18,8 +18,8 @@ use std::time::Duration;
 
 pub use pool::{Pool, PoolConfig};
 pub use protocol::{
-    CompileException, CompileOutcome, CompileRequest, CompileWarning, InvalidationMode, Mode,
-    OracleStamp, Request, Stamped,
+    CompileException, CompileOutcome, CompileRequest, CompileWarning, InvalidationMode,
+    MarshalRoundtrip, Mode, OracleStamp, PlainException, Request, Stamped,
 };
 pub use provision::{
     OracleInterpreter, OracleSource, ProvisionError, ProvisionOptions, find_or_install,

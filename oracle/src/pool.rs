@@ -7,7 +7,8 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 
 use crate::protocol::{
-    CompileOutcome, CompileRequest, Hello, Mode, OracleStamp, PROTOCOL_VERSION, Request, Stamped,
+    CompileOutcome, CompileRequest, Hello, MarshalRoundtrip, Mode, OracleStamp, PROTOCOL_VERSION,
+    Request, Stamped,
 };
 use crate::worker::Worker;
 use crate::{OracleError, OracleInterpreter, ProvisionOptions, find_or_install, scripts};
@@ -210,6 +211,18 @@ impl Pool {
     /// Compiles like `py_compile`.
     pub fn compile(&self, request: CompileRequest) -> Result<Stamped<CompileOutcome>, OracleError> {
         self.call_typed(&Request::Compile(request))
+    }
+
+    /// `marshal.dumps(marshal.loads(data), version)` (see [`MarshalRoundtrip`]).
+    pub fn marshal_roundtrip(
+        &self,
+        data: &[u8],
+        version: u32,
+    ) -> Result<Stamped<MarshalRoundtrip>, OracleError> {
+        self.call_typed(&Request::MarshalRoundtrip {
+            data: data.to_vec(),
+            version,
+        })
     }
 }
 

@@ -189,6 +189,44 @@ impl CompileOutcome {
     }
 }
 
+/// An exception raised by `marshal.loads` or `marshal.dumps`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PlainException {
+    /// Exception type name (`ValueError`, `EOFError`, ...).
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// `str(exc)`.
+    pub message: String,
+}
+
+/// What the oracle's `marshal_roundtrip` request found.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum MarshalRoundtrip {
+    /// Loaded and dumped again.
+    Ok {
+        /// `type(value).__name__` of the loaded root.
+        #[serde(rename = "type")]
+        type_name: String,
+        /// `marshal.dumps(value, version)`.
+        #[serde(with = "base64_bytes")]
+        dumps: Vec<u8>,
+    },
+    /// `marshal.loads` raised.
+    LoadError {
+        /// The exception.
+        exception: PlainException,
+    },
+    /// `marshal.loads` succeeded, `marshal.dumps` raised (e.g. a slice below version 5).
+    DumpError {
+        /// `type(value).__name__` of the loaded root.
+        #[serde(rename = "type")]
+        type_name: String,
+        /// The exception.
+        exception: PlainException,
+    },
+}
+
 /// A request. `Debug*` requests exist to test crash and hang recovery.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
@@ -229,6 +267,15 @@ pub enum Request {
         /// Filename.
         filename: String,
     },
+    /// `marshal.dumps(marshal.loads(data), version)`: CPython's reading of marshal data
+    /// and its writing of what it read (see [`MarshalRoundtrip`]).
+    MarshalRoundtrip {
+        /// Raw marshal data (no pyc header).
+        #[serde(with = "base64_bytes")]
+        data: Vec<u8>,
+        /// The marshal version to dump with (0..=5).
+        version: u32,
+    },
     /// Returns the worker's identity.
     Ping,
     /// Test only: the request handler sleeps.
@@ -249,6 +296,7 @@ impl Request {
             Request::Stages { .. } => "stages",
             Request::MarshalRefs { .. } => "marshal_refs",
             Request::Ast { .. } => "ast",
+            Request::MarshalRoundtrip { .. } => "marshal_roundtrip",
             Request::Ping => "ping",
             Request::DebugHang { .. } => "debug_hang",
             Request::DebugCrash => "debug_crash",

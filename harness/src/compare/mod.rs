@@ -64,6 +64,9 @@ pub struct TestHooks {
     /// Pretend our compiler rejected the source with this exception (to exercise
     /// [`Outcome::RejectMismatch`] on demand).
     pub force_reject: Option<ExceptionInfo>,
+    /// Pretend our compiler answered "not supported yet" with this message (to exercise
+    /// [`Outcome::CompilerError`] now that every 3.14 construct is supported).
+    pub force_not_supported: Option<String>,
 }
 
 /// Where the time went for one file, in microseconds.
@@ -116,15 +119,23 @@ pub struct FileRecord {
     pub report: Option<Box<LayerReport>>,
 }
 
-/// What our compiler did.
-enum Ours {
+/// What our compiler did (in-process, or an external build: see [`compare_external`]).
+#[derive(Debug, Clone)]
+pub enum Ours {
+    /// A complete `.pyc` (header + body).
     Compiled {
+        /// The bytes.
         pyc: Vec<u8>,
-        warnings: Vec<WarningInfo>,
+        /// Its warnings; `None` when unknown (taken to be CPython's).
+        warnings: Option<Vec<WarningInfo>>,
     },
+    /// It rejected the source.
     Rejected(ExceptionInfo),
+    /// "Not supported yet", an internal error or a panic.
     Failed {
+        /// Which.
         kind: CompilerErrorKind,
+        /// The message.
         message: String,
     },
 }
@@ -155,6 +166,12 @@ fn compile_ours(source: &[u8], filename: &str, opts: &CompareOptions) -> Ours {
     if let Some(e) = &opts.hooks.force_reject {
         return Ours::Rejected(e.clone());
     }
+    if let Some(m) = &opts.hooks.force_not_supported {
+        return Ours::Failed {
+            kind: CompilerErrorKind::NotSupported,
+            message: m.clone(),
+        };
+    }
     let options = Options {
         filename: filename.to_owned(),
         optimize: opts.optimize,
@@ -181,15 +198,17 @@ fn compile_ours(source: &[u8], filename: &str, opts: &CompareOptions) -> Ours {
             }
             Ours::Compiled {
                 pyc,
-                warnings: compiled
-                    .warnings
-                    .into_iter()
-                    .map(|w| WarningInfo {
-                        category: w.category,
-                        message: w.message,
-                        lineno: w.lineno,
-                    })
-                    .collect(),
+                warnings: Some(
+                    compiled
+                        .warnings
+                        .into_iter()
+                        .map(|w| WarningInfo {
+                            category: w.category,
+                            message: w.message,
+                            lineno: w.lineno,
+                        })
+                        .collect(),
+                ),
             }
         }
         Ok(Err(CompileError::Rejected(e))) => Ours::Rejected(ExceptionInfo {
@@ -280,7 +299,40 @@ pub fn compare_source(
     let t = Instant::now();
     let ours = compile_ours(source, filename, opts);
     timing.ours_us = micros(t);
+    compare_ours(pool, source, filename, opts, ours, slices, timing)
+}
 
+/// Like [`compare_source`], with our side's result obtained elsewhere (e.g. the `pycc`
+/// of another revision, for `git bisect`). The test hooks do not apply to `ours`.
+pub fn compare_external(
+    pool: &Pool,
+    source: &[u8],
+    filename: &str,
+    opts: &CompareOptions,
+    ours: Ours,
+) -> FileRecord {
+    let t = Instant::now();
+    IN_OUR_COMPILER.with(|f| f.set(true));
+    let slices: Option<BTreeSet<Slice>> = catch_unwind(|| source_slices(source, filename))
+        .ok()
+        .flatten();
+    IN_OUR_COMPILER.with(|f| f.set(false));
+    let timing = Timing {
+        slices_us: micros(t),
+        ..Timing::default()
+    };
+    compare_ours(pool, source, filename, opts, ours, slices, timing)
+}
+
+fn compare_ours(
+    pool: &Pool,
+    source: &[u8],
+    filename: &str,
+    opts: &CompareOptions,
+    ours: Ours,
+    slices: Option<BTreeSet<Slice>>,
+    timing: Timing,
+) -> FileRecord {
     let mut record = FileRecord {
         corpus: String::new(),
         name: filename.to_owned(),
@@ -356,6 +408,7 @@ pub fn compare_source(
             CompileOutcome::Ok { pyc, warnings },
         ) => {
             let theirs_warnings = oracle_warnings(&warnings);
+            let ours_warnings = ours_warnings.unwrap_or_else(|| theirs_warnings.clone());
             if ours_pyc == pyc && ours_warnings == theirs_warnings {
                 return record;
             }
