@@ -10,7 +10,7 @@
 
 use num_traits::ToPrimitive;
 use pyc_ast::{CmpOp, ConstValue, Expr, ExprKind, MatchCase, Operator, Pattern, PatternKind};
-use pyc_ast::{ExprContext, PyInt, Stmt, UnaryOp};
+use pyc_ast::{ExprContext, PyInt, UnaryOp};
 use pyc_bytecode::{self as bc, Opcode};
 
 use crate::CodegenError;
@@ -172,7 +172,7 @@ impl<'a> Compiler<'a> {
                 // The next instruction's location, for better branch events.
                 self.addop(Opcode::POP_TOP, pyc_flowgraph::NEXT_LOCATION);
             }
-            self.stmts_of(&m.body)?;
+            self.stmts(&m.body)?;
             self.addop_jump(Opcode::JUMP, end, NO_LOCATION);
             // A failed pattern's cleanup belongs to the pattern, not to the body.
             self.emit_and_reset_fail_pop(ploc, &mut pc)?;
@@ -188,16 +188,9 @@ impl<'a> Compiler<'a> {
             if let Some(guard) = &last.guard {
                 self.jump_if(guard, end, false)?;
             }
-            self.stmts_of(&last.body)?;
+            self.stmts(&last.body)?;
         }
         self.use_label(end)
-    }
-
-    fn stmts_of(&mut self, body: &'a [Stmt]) -> Result<(), CodegenError> {
-        for s in body {
-            self.stmt(s)?;
-        }
-        Ok(())
     }
 
     /// `ensure_fail_pop`: labels for popping up to `n` items.
