@@ -70,8 +70,23 @@ pub(crate) struct ReduceArgs {
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct TriageArgs {
-    /// The run folder (written by `run` or `merge`).
+    /// The run folder (written by `run` or `merge`), or a fuzz artifacts folder
+    /// (`fuzz/artifacts`, or one target's `fuzz/artifacts/pyc_source`): its crash-,
+    /// timeout-, oom-, leak- and slow-unit- inputs are replayed into a run folder first
+    /// (`--out`), then triaged like a run.
     run_dir: PathBuf,
+    /// For a fuzz artifacts folder: the run folder to replay into (default:
+    /// reports/fuzz-triage/<folder name>).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// For a fuzz artifacts folder: the target of the artifacts directly in it (default:
+    /// told from the path; subfolders named after a target are read too).
+    #[arg(long, value_enum)]
+    target: Option<pyc_parity::fuzzing::Target>,
+    /// For a fuzz artifacts folder of `pyc_diff`: the generator's features the fuzzer ran
+    /// with (default: PYC_FUZZ_FEATURES, else what the compiler supports).
+    #[arg(long)]
+    features: Option<String>,
     /// An earlier run folder to compare with (NEW / REGRESSED / FIXED).
     #[arg(long)]
     baseline: Option<PathBuf>,
@@ -82,6 +97,11 @@ pub(crate) struct TriageArgs {
     /// signature folder: reduced.py, reduced.report.json).
     #[arg(long)]
     reduce: bool,
+    /// Reduce the smallest example of every NEW and REGRESSED signature with a
+    /// regression-case header and save it to corpus/regressions/, listed in the
+    /// known-mismatch list (like `reduce --save`; implies --reduce).
+    #[arg(long)]
+    save: bool,
     /// For every REGRESSED signature, find the commit that introduced it with
     /// `git bisect run` from GOOD_REV (reduces the regressed signatures first; rebuilds
     /// pycc at each step in a temporary worktree).
@@ -134,6 +154,8 @@ fn compare_options(common: &CommonArgs, perturb: Option<PerturbArg>) -> CompareO
     CompareOptions {
         optimize: common.optimize,
         stages: !common.no_stages,
+        slices: true,
+        overlap_oracle: false,
         hooks: TestHooks {
             perturb: perturb.map(Perturbation::from),
             ..TestHooks::default()
@@ -166,16 +188,6 @@ pub(crate) fn reduce(args: ReduceArgs) -> Result<ExitCode> {
             .map_or_else(|| "case".to_owned(), |s| s.to_string_lossy().into_owned());
         PathBuf::from(format!("{stem}.reduced.py"))
     });
-    // With --save the header is part of the reduced file from the start (protected), so
-    // the line numbers the signature may depend on are the saved file's.
-    const PENDING: &str = "# signature: (pending)\n# cause: (pending)\n";
-    let (input, header_at, protect) = if args.save {
-        let at = regressions::header_offset(&source);
-        let (s, end) = regressions::with_header(&source, PENDING);
-        (s, at, end)
-    } else {
-        (source.clone(), 0, 0)
-    };
     let jobs = args.jobs.unwrap_or_else(default_run_jobs).max(1);
     let pool = make_pool(args.common.oracle_mode, jobs)?;
     pyc_parity::compare::install_quiet_compiler_panic_hook();
@@ -187,31 +199,23 @@ pub(crate) fn reduce(args: ReduceArgs) -> Result<ExitCode> {
         jobs,
         max_tests: args.max_tests,
         time_limit: args.timeout.map(Duration::from_secs_f64),
-        protect,
+        protect: 0,
         show_progress: !args.no_progress,
     };
-    let mut r = reduce_source(&pool, &input, &opts, &STOP).map_err(|e| {
-        if args.save {
-            anyhow::anyhow!(
-                "{e}\n(with --save the two header lines are added first; a signature that depends on line numbers may not survive them: reduce without --save and add the header by hand)"
-            )
-        } else {
-            anyhow::anyhow!("{e}")
-        }
-    })?;
-    if args.save {
+    let r = if args.save {
+        // The header is part of the reduced file from the start (protected), so the line
+        // numbers the signature may depend on are the saved file's.
         let dir = pyc_parity::corpus::repo_root().join(regressions::REGRESSIONS_DIR);
         let known_path = args.known.clone().unwrap_or_else(known::default_path);
-        let saved = regressions::save_reduction(
+        let (mut r, saved) = regressions::reduce_and_save(
             &pool,
-            &r,
-            header_at,
-            protect,
+            &source,
+            &opts,
             &dir,
             &known_path,
             args.case_name.as_deref(),
             args.cause.as_deref(),
-            &opts.compare,
+            &STOP,
         )?;
         eprintln!(
             "saved {} and listed it in {}",
@@ -220,7 +224,10 @@ pub(crate) fn reduce(args: ReduceArgs) -> Result<ExitCode> {
         );
         r.reduced = saved.source;
         r.record = saved.record;
-    }
+        r
+    } else {
+        reduce_source(&pool, &source, &opts, &STOP)?
+    };
     pyc_parity::write_atomic(&out, &r.reduced)
         .with_context(|| format!("writing {}", out.display()))?;
     let report = report_path(&out);
@@ -240,7 +247,83 @@ pub(crate) fn reduce(args: ReduceArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub(crate) fn triage(args: TriageArgs) -> Result<ExitCode> {
+/// Replays a fuzz artifacts folder into a run folder and returns that folder.
+fn replay_artifacts(args: &TriageArgs) -> Result<PathBuf> {
+    use pyc_parity::fuzzing::{self, artifacts};
+    let found = artifacts::find_artifacts(&args.run_dir, args.target)?;
+    if found.is_empty() {
+        bail!(
+            "{}: neither a run folder (no summary.json) nor a fuzz artifacts folder (no crash-, timeout-, oom-, leak- or slow-unit- files, here or in pyc_diff/, pyc_source/, marshal_roundtrip/)",
+            args.run_dir.display()
+        );
+    }
+    let out = args.out.clone().unwrap_or_else(|| {
+        let leaf = args
+            .run_dir
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "artifacts".to_owned());
+        pyc_parity::corpus::repo_root()
+            .join("reports/fuzz-triage")
+            .join(leaf)
+    });
+    let mut settings = fuzzing::FuzzSettings::from_env()?;
+    if let Some(spec) = &args.features {
+        settings.features = fuzzing::Features::parse(spec)?;
+    }
+    let jobs = args.jobs.unwrap_or_else(default_run_jobs).max(1);
+    let pool = make_pool(args.oracle_mode, jobs)?;
+    pyc_parity::compare::install_quiet_compiler_panic_hook();
+    install_ctrlc();
+    let mut per_target: std::collections::BTreeMap<&str, usize> = Default::default();
+    for (t, _) in &found {
+        *per_target.entry(t.as_str()).or_default() += 1;
+    }
+    let listing: Vec<String> = per_target.iter().map(|(t, n)| format!("{n} {t}")).collect();
+    eprintln!(
+        "replaying {} artifacts ({}) into {}",
+        found.len(),
+        listing.join(", "),
+        out.display()
+    );
+    let cfg = pyc_parity::run::RunConfig {
+        out: out.clone(),
+        jobs,
+        shard: None,
+        compare: CompareOptions::default(),
+        inputs: pyc_parity::summary::RunInputs {
+            corpora: Vec::new(),
+            paths: vec![args.run_dir.to_string_lossy().into_owned()],
+            optimize: -1,
+            stages: true,
+        },
+        show_progress: !args.no_progress,
+    };
+    let replay = artifacts::replay_to_run(&pool, &found, &settings, &cfg, &STOP)?;
+    let s = &replay.summary;
+    eprintln!(
+        "{} source artifacts: {} still differ from CPython ({} signatures), {} do not any more",
+        s.files.len(),
+        s.files.iter().filter(|f| !f.outcome.is_parity()).count(),
+        s.signatures.len(),
+        s.files.iter().filter(|f| f.outcome.is_parity()).count(),
+    );
+    for g in &replay.marshal {
+        eprintln!(
+            "marshal_roundtrip: {:>4}  {}  (e.g. {})",
+            g.artifacts.len(),
+            g.signature,
+            g.artifacts.first().map_or("", String::as_str)
+        );
+    }
+    Ok(out)
+}
+
+pub(crate) fn triage(mut args: TriageArgs) -> Result<ExitCode> {
+    if !args.run_dir.join("summary.json").exists() && args.run_dir.is_dir() {
+        args.run_dir = replay_artifacts(&args)?;
+    }
     let run = pyc_parity::report::read_summary(&args.run_dir)?;
     let baseline = args
         .baseline
@@ -265,8 +348,8 @@ pub(crate) fn triage(args: TriageArgs) -> Result<ExitCode> {
         Some(&known_path),
         &known,
     );
-    if args.reduce || args.bisect.is_some() {
-        let statuses: &[Status] = if args.reduce {
+    if args.reduce || args.save || args.bisect.is_some() {
+        let statuses: &[Status] = if args.reduce || args.save {
             &[Status::New, Status::Regressed]
         } else {
             &[Status::Regressed]
@@ -280,7 +363,7 @@ pub(crate) fn triage(args: TriageArgs) -> Result<ExitCode> {
                 compare: CompareOptions {
                     optimize: run.inputs.optimize,
                     stages: run.inputs.stages,
-                    hooks: TestHooks::default(),
+                    ..CompareOptions::default()
                 },
                 jobs,
                 max_tests: args.max_tests,
@@ -288,6 +371,20 @@ pub(crate) fn triage(args: TriageArgs) -> Result<ExitCode> {
                 show_progress: !args.no_progress,
                 ..ReduceOptions::new("")
             };
+            if args.save {
+                let cases = pyc_parity::corpus::repo_root().join(regressions::REGRESSIONS_DIR);
+                tri::save_entries(
+                    &pool,
+                    &args.run_dir,
+                    &run,
+                    &mut t,
+                    statuses,
+                    &base,
+                    &cases,
+                    &known_path,
+                    &STOP,
+                )?;
+            }
             tri::reduce_entries(&pool, &args.run_dir, &run, &mut t, statuses, &base, &STOP)?;
         }
     }

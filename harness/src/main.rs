@@ -358,6 +358,8 @@ fn compare_options(common: &CommonArgs, hooks: TestHooks) -> CompareOptions {
     CompareOptions {
         optimize: common.optimize,
         stages: !common.no_stages,
+        slices: true,
+        overlap_oracle: false,
         hooks,
     }
 }

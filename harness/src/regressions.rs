@@ -373,3 +373,63 @@ mod tests {
         assert_eq!(free.cause, "What was wrong, in prose.");
     }
 }
+
+/// The placeholder header a case carries while it is reduced for saving: it is in the
+/// file from the start (protected from the reducer), so the line numbers a signature may
+/// depend on are the saved file's.
+pub const PENDING_HEADER: &str = "# signature: (pending)\n# cause: (pending)\n";
+
+/// Why [`reduce_and_save`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReduceSaveError {
+    /// The reduction failed (with the header in place).
+    #[error(
+        "{0}\n(the two header lines of a regression case are added before reducing; a signature that depends on line numbers may not survive them: reduce without saving and add the header by hand)"
+    )]
+    Reduce(#[source] crate::reduce::ReduceError),
+    /// Saving failed.
+    #[error(transparent)]
+    Save(#[from] SaveError),
+}
+
+impl ReduceSaveError {
+    /// Whether the oracle stopped working (then nothing else can be reduced either).
+    pub fn is_oracle(&self) -> bool {
+        matches!(self, Self::Reduce(crate::reduce::ReduceError::Oracle(_)))
+    }
+}
+
+/// Reduces `source` (keeping `opts.signature`, or its own) with [`PENDING_HEADER`] in
+/// place and saves the result as a regression case in `dir`, listed in `known_path`
+/// ([`save_reduction`]). `opts.protect` is set here.
+#[allow(clippy::too_many_arguments)]
+pub fn reduce_and_save(
+    pool: &Pool,
+    source: &[u8],
+    opts: &crate::reduce::ReduceOptions,
+    dir: &Path,
+    known_path: &Path,
+    case_name: Option<&str>,
+    cause: Option<&str>,
+    stop: &std::sync::atomic::AtomicBool,
+) -> Result<(crate::reduce::Reduction, SavedCase), ReduceSaveError> {
+    let header_at = header_offset(source);
+    let (input, protect) = with_header(source, PENDING_HEADER);
+    let opts = crate::reduce::ReduceOptions {
+        protect,
+        ..opts.clone()
+    };
+    let r = crate::reduce::reduce(pool, &input, &opts, stop).map_err(ReduceSaveError::Reduce)?;
+    let saved = save_reduction(
+        pool,
+        &r,
+        header_at,
+        protect,
+        dir,
+        known_path,
+        case_name,
+        cause,
+        &opts.compare,
+    )?;
+    Ok((r, saved))
+}

@@ -135,6 +135,12 @@ pub struct TriageEntry {
     pub bisect: Option<BisectResult>,
     /// Why it could not be bisected.
     pub bisect_error: Option<String>,
+    /// The regression case it was saved as (`--save`): `corpus/regressions/x.py`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saved: Option<String>,
+    /// Why it could not be saved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub save_error: Option<String>,
 }
 
 /// `triage.json`.
@@ -176,6 +182,8 @@ fn entry(signature: &str, class: &str, layer: Option<Layer>, status: Status) -> 
         reduce_error: None,
         bisect: None,
         bisect_error: None,
+        saved: None,
+        save_error: None,
     }
 }
 
@@ -314,14 +322,7 @@ pub fn triage(
     known: &KnownList,
 ) -> Triage {
     let entries = classify(run, baseline, known);
-    let mut counts: BTreeMap<String, usize> =
-        [Status::Regressed, Status::New, Status::Known, Status::Fixed]
-            .iter()
-            .map(|s| (s.as_str().to_owned(), 0))
-            .collect();
-    for e in &entries {
-        *counts.entry(e.status.as_str().to_owned()).or_default() += 1;
-    }
+    let counts = count_statuses(&entries);
     Triage {
         schema: TRIAGE_SCHEMA.to_owned(),
         run_dir: run_dir.to_string_lossy().into_owned(),
@@ -332,6 +333,18 @@ pub fn triage(
         counts,
         entries,
     }
+}
+
+fn count_statuses(entries: &[TriageEntry]) -> BTreeMap<String, usize> {
+    let mut counts: BTreeMap<String, usize> =
+        [Status::Regressed, Status::New, Status::Known, Status::Fixed]
+            .iter()
+            .map(|s| (s.as_str().to_owned(), 0))
+            .collect();
+    for e in entries {
+        *counts.entry(e.status.as_str().to_owned()).or_default() += 1;
+    }
+    counts
 }
 
 fn short(s: &str, n: usize) -> String {
@@ -386,6 +399,12 @@ impl Triage {
             }
             if let Some(err) = &e.reduce_error {
                 s.push_str(&format!("{:<23}not reduced: {err}\n", ""));
+            }
+            if let Some(case) = &e.saved {
+                s.push_str(&format!("{:<23}saved: {case} (listed as known)\n", ""));
+            }
+            if let Some(err) = &e.save_error {
+                s.push_str(&format!("{:<23}not saved: {err}\n", ""));
             }
             if let Some(b) = &e.bisect {
                 s.push_str(&format!(
@@ -508,6 +527,14 @@ impl Triage {
             if let Some(err) = &e.reduce_error {
                 s.push_str(&format!("Not reduced: {err}\n\n"));
             }
+            if let Some(case) = &e.saved {
+                s.push_str(&format!(
+                    "Saved as `{case}` and listed in the known-mismatch list.\n\n"
+                ));
+            }
+            if let Some(err) = &e.save_error {
+                s.push_str(&format!("Not saved: {err}\n\n"));
+            }
             if let Some(b) = &e.bisect {
                 s.push_str(&format!(
                     "Bisected {}..{} with `{}`: {}\n\n```text\n{}\n```\n",
@@ -605,6 +632,85 @@ pub fn reduce_entries(
             }
             Err(err @ crate::reduce::ReduceError::Oracle(_)) => return Err(err),
             Err(err) => e.reduce_error = Some(err.to_string()),
+        }
+        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// `--save`: like [`reduce_entries`], but the smallest example is reduced with the
+/// regression-case header in place and saved to `cases_dir` (listed in `known_path`,
+/// [`crate::regressions::reduce_and_save`]); the saved case is also written as the
+/// signature folder's `reduced.py`. Entries already saved or listed are skipped.
+#[allow(clippy::too_many_arguments)]
+pub fn save_entries(
+    pool: &pyc_oracle::Pool,
+    run_dir: &Path,
+    run: &RunSummary,
+    triage: &mut Triage,
+    statuses: &[Status],
+    base: &crate::reduce::ReduceOptions,
+    cases_dir: &Path,
+    known_path: &Path,
+    stop: &std::sync::atomic::AtomicBool,
+) -> Result<(), crate::reduce::ReduceError> {
+    for e in &mut triage.entries {
+        if !statuses.contains(&e.status) || e.saved.is_some() {
+            continue;
+        }
+        let (Some(dir), Some(g)) = (
+            e.report_dir.clone(),
+            run.signatures.iter().find(|g| g.signature == e.signature),
+        ) else {
+            continue;
+        };
+        let folder = run_dir.join(&dir);
+        let source = match std::fs::read(folder.join("source.py")) {
+            Ok(s) => s,
+            Err(err) => {
+                e.save_error = Some(format!(
+                    "cannot read {}: {err}",
+                    folder.join("source.py").display()
+                ));
+                continue;
+            }
+        };
+        let opts = crate::reduce::ReduceOptions {
+            name: g.representative.clone(),
+            signature: Some(e.signature.clone()),
+            ..base.clone()
+        };
+        match crate::regressions::reduce_and_save(
+            pool, &source, &opts, cases_dir, known_path, None, None, stop,
+        ) {
+            Ok((r, saved)) => {
+                let path = folder.join("reduced.py");
+                let report = folder.join("reduced.report.json");
+                let json = serde_json::to_string_pretty(&r.report_json()).unwrap_or_default();
+                if let Err(err) = crate::write_atomic(&path, &saved.source)
+                    .and_then(|()| crate::write_atomic(&report, json.as_bytes()))
+                {
+                    e.reduce_error = Some(format!("cannot write {}: {err}", path.display()));
+                }
+                e.reduced = Some(ReducedCase {
+                    path: format!("{dir}/reduced.py"),
+                    report: format!("{dir}/reduced.report.json"),
+                    from: g.representative.clone(),
+                    original_bytes: r.stats.original_bytes,
+                    reduced_bytes: saved.source.len(),
+                    ratio: r.stats.ratio,
+                    tests: r.stats.tests,
+                    seconds: r.stats.seconds,
+                    stopped: r.stats.stopped.clone(),
+                });
+                e.saved = Some(saved.name);
+            }
+            Err(crate::regressions::ReduceSaveError::Reduce(
+                err @ crate::reduce::ReduceError::Oracle(_),
+            )) => return Err(err),
+            Err(err) => e.save_error = Some(err.to_string()),
         }
         if stop.load(std::sync::atomic::Ordering::Relaxed) {
             break;

@@ -242,7 +242,8 @@ fn programs_show_the_promised_layout_variety() {
             "{p}"
         );
     }
-    assert!(!Features::default().has(Feature::Async));
+    assert!(Features::default().has(Feature::Async));
+    assert!(!Features::default().has(Feature::KnownBugs));
 }
 
 #[test]

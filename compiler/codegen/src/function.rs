@@ -333,6 +333,10 @@ impl<'a> Compiler<'a> {
             n += 1;
         }
         self.addop_i(Opcode::BUILD_MAP, n, loc);
+        // A twice-compiled `def` (in a `finally` body) gives two equal `__annotate__`
+        // code objects, merged like the function's own (`merge_code`). The key is the
+        // parameters' address + 1: never a node's (aligned) address.
+        self.u.unit.ast_key = Some(std::ptr::from_ref(args) as usize + 1);
         self.leave_annotations_scope(loc)?;
         Ok(bc::MAKE_FUNCTION_ANNOTATE)
     }

@@ -188,7 +188,7 @@ impl ObjectBuilder<'_> {
     }
 
     /// A constant that bypasses the constant cache (a new object unless the value is an
-    /// immortal singleton or an interned string).
+    /// immortal singleton): a NaN, or an item of a constant slice.
     fn fresh_constant(&mut self, v: &ConstValue) -> Result<NodeId, String> {
         Ok(match v {
             ConstValue::Int(i) => match i.as_i64() {
@@ -198,7 +198,9 @@ impl ObjectBuilder<'_> {
             ConstValue::Float(f) => self.b.float(*f),
             ConstValue::Complex { real, imag } => self.b.complex(*real, *imag),
             ConstValue::Bytes(bytes) => self.b.bytes(bytes.clone()),
-            ConstValue::Str(s) if !all_name_chars(s) => self.b.str(Self::marshal_str(s)?),
+            // The parser's own str object: never interned (`intern_constants` does not
+            // look into slices), unless it is an immortal one-character singleton.
+            ConstValue::Str(s) => self.b.str(Self::marshal_str(s)?),
             other => self.constant(other)?,
         })
     }

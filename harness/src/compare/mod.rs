@@ -19,7 +19,7 @@ use std::time::Instant;
 
 use pyc_compiler::{CompileError, Options};
 use pyc_file::PycHeader;
-use pyc_oracle::{CompileOutcome, CompileRequest, OracleError, Pool};
+use pyc_oracle::{CompileOutcome, CompileRequest, OracleError, Pool, Stamped};
 use serde::{Deserialize, Serialize};
 
 use crate::outcome::{
@@ -39,6 +39,14 @@ pub struct CompareOptions {
     pub stages: bool,
     /// Test-only hooks (see [`TestHooks`]); `TestHooks::default()` in normal runs.
     pub hooks: TestHooks,
+    /// Work out the language slices the source uses ([`FileRecord::slices`]): a second
+    /// parse, needed by corpus runs' per-slice tables, not by the fuzzers.
+    pub slices: bool,
+    /// Ask the oracle on a second thread while our compiler runs, so one file's latency
+    /// is the slower side instead of the sum (the fuzz targets, which see one input at a
+    /// time). The oracle is then asked even when our compiler fails; corpus runs, which
+    /// are parallel across files anyway, leave this off.
+    pub overlap_oracle: bool,
 }
 
 impl Default for CompareOptions {
@@ -47,6 +55,8 @@ impl Default for CompareOptions {
             optimize: -1,
             stages: true,
             hooks: TestHooks::default(),
+            slices: true,
+            overlap_oracle: false,
         }
     }
 }
@@ -288,18 +298,52 @@ pub fn compare_source(
     opts: &CompareOptions,
 ) -> FileRecord {
     let mut timing = Timing::default();
-    let t = Instant::now();
+    let slices = if opts.slices {
+        let t = Instant::now();
+        let slices = slices_of(source, filename);
+        timing.slices_us = micros(t);
+        slices
+    } else {
+        None
+    };
+    if !opts.overlap_oracle {
+        let t = Instant::now();
+        let ours = compile_ours(source, filename, opts);
+        timing.ours_us = micros(t);
+        return compare_ours(pool, source, filename, opts, ours, slices, timing, None);
+    }
+    let (ours, theirs) = std::thread::scope(|scope| {
+        let oracle = scope.spawn(|| {
+            let t = Instant::now();
+            let theirs = pool.compile(oracle_request(source, filename, opts));
+            (theirs, micros(t))
+        });
+        let t = Instant::now();
+        let ours = compile_ours(source, filename, opts);
+        timing.ours_us = micros(t);
+        // The closure only calls the oracle client, which reports failures as values.
+        let theirs = oracle.join().unwrap_or_else(|_| {
+            (
+                Err(OracleError::Protocol {
+                    message: "the oracle thread panicked".to_owned(),
+                }),
+                0,
+            )
+        });
+        (ours, theirs)
+    });
+    timing.oracle_us = theirs.1;
+    compare_ours(pool, source, filename, opts, ours, slices, timing, Some(theirs.0))
+}
+
+/// The language slices of `source`, or `None` when our parser rejects it (never panics).
+fn slices_of(source: &[u8], filename: &str) -> Option<BTreeSet<Slice>> {
     IN_OUR_COMPILER.with(|f| f.set(true));
-    let slices: Option<BTreeSet<Slice>> = catch_unwind(|| source_slices(source, filename))
+    let slices = catch_unwind(|| source_slices(source, filename))
         .ok()
         .flatten();
     IN_OUR_COMPILER.with(|f| f.set(false));
-    timing.slices_us = micros(t);
-
-    let t = Instant::now();
-    let ours = compile_ours(source, filename, opts);
-    timing.ours_us = micros(t);
-    compare_ours(pool, source, filename, opts, ours, slices, timing)
+    slices
 }
 
 /// Like [`compare_source`], with our side's result obtained elsewhere (e.g. the `pycc`
@@ -312,16 +356,16 @@ pub fn compare_external(
     ours: Ours,
 ) -> FileRecord {
     let t = Instant::now();
-    IN_OUR_COMPILER.with(|f| f.set(true));
-    let slices: Option<BTreeSet<Slice>> = catch_unwind(|| source_slices(source, filename))
-        .ok()
-        .flatten();
-    IN_OUR_COMPILER.with(|f| f.set(false));
+    let slices = if opts.slices {
+        slices_of(source, filename)
+    } else {
+        None
+    };
     let timing = Timing {
         slices_us: micros(t),
         ..Timing::default()
     };
-    compare_ours(pool, source, filename, opts, ours, slices, timing)
+    compare_ours(pool, source, filename, opts, ours, slices, timing, None)
 }
 
 fn compare_ours(
@@ -332,6 +376,7 @@ fn compare_ours(
     ours: Ours,
     slices: Option<BTreeSet<Slice>>,
     timing: Timing,
+    theirs: Option<Result<Stamped<CompileOutcome>, OracleError>>,
 ) -> FileRecord {
     let mut record = FileRecord {
         corpus: String::new(),
@@ -357,9 +402,12 @@ fn compare_ours(
         return record;
     }
 
-    let t = Instant::now();
-    let theirs = pool.compile(oracle_request(source, filename, opts));
-    record.timing.oracle_us = micros(t);
+    let theirs = theirs.unwrap_or_else(|| {
+        let t = Instant::now();
+        let theirs = pool.compile(oracle_request(source, filename, opts));
+        record.timing.oracle_us = micros(t);
+        theirs
+    });
     let theirs = match theirs {
         Ok(s) => s.value,
         Err(e) => {

@@ -1,8 +1,8 @@
 //! Which language constructs the program generator may use.
 //!
-//! The default set is exactly what our compiler supports today (every slice, S1–S11,
-//! without `async`); the others are opt-in (`+async`, `+known_bugs`) and join the
-//! default as the compiler grows (flip [`Feature::supported`]). A spec is a comma
+//! The default set is exactly what our compiler supports today (every slice, S1–S11);
+//! the others are opt-in (`+known_bugs`) and join the default as the compiler grows
+//! (flip [`Feature::supported`]). A spec is a comma
 //! list: `default`, `all`, `none`, then `+name` / `-name` (a bare `name` means `+name`),
 //! e.g. `default,+match,-classes`.
 
@@ -101,7 +101,7 @@ impl Feature {
 
     /// Whether our compiler supports the construct today (the default set).
     pub fn supported(self) -> bool {
-        !matches!(self, Feature::Async | Feature::KnownBugs)
+        !matches!(self, Feature::KnownBugs)
     }
 
     fn bit(self) -> u32 {
@@ -223,10 +223,11 @@ mod tests {
     #[test]
     fn specs_parse() {
         let d = Features::default();
-        assert!(d.has(Feature::Classes) && !d.has(Feature::Async) && d.all_supported());
+        assert!(d.has(Feature::Classes) && d.has(Feature::Async) && d.all_supported());
+        assert!(!d.has(Feature::KnownBugs));
         assert!(d.has(Feature::Match) && d.has(Feature::TypeParams));
-        let s = Features::parse("default,+async,-classes").expect("valid spec");
-        assert!(s.has(Feature::Async) && !s.has(Feature::Classes) && !s.all_supported());
+        let s = Features::parse("default,+known_bugs,-classes").expect("valid spec");
+        assert!(s.has(Feature::KnownBugs) && !s.has(Feature::Classes) && !s.all_supported());
         assert_eq!(Features::parse("all").expect("valid"), Features::all());
         assert_eq!(
             Features::parse("none,functions").expect("valid"),

@@ -22,6 +22,7 @@
 //! The oracle pool is made once per process ([`FuzzContext::global`]); libFuzzer's
 //! `-fork=N`/`-jobs=N` children each make their own.
 
+pub mod artifacts;
 pub mod features;
 pub mod marshal_gen;
 pub mod pygen;

@@ -70,6 +70,9 @@ pub fn generate(data: &[u8], features: Features, limits: GenLimits) -> Program {
         in_fstring: 0,
         in_annotation: 0,
         counter: 0,
+        may_warn: data.last().is_some_and(|b| b & 0x07 == 0),
+        unicode_names: features.has(Feature::UnicodeNames)
+            && data.last().is_some_and(|b| b & 0x18 == 0),
     };
     g.program()
 }
@@ -163,6 +166,16 @@ struct Gen<'a, 'b> {
     in_fstring: usize,
     in_annotation: usize,
     counter: usize,
+    /// Whether this program may contain the constructs that make CPython warn (`is` with
+    /// a literal, invalid escapes): one program in eight, decided by the last input byte
+    /// so the other choices stay put. The oracle's first warning of a process imports
+    /// `warnings`, `linecache`, `tokenize`, `re`, ... (about 10 ms, three times a plain
+    /// request), so warning everywhere would cost a third of the fuzzer's speed.
+    may_warn: bool,
+    /// Whether this program may use non-ASCII identifiers: one in four (last input byte).
+    /// CPython normalizes them with `unicodedata`, whose import (an extension module,
+    /// loaded by each forked oracle child) costs about as much as the compile.
+    unicode_names: bool,
 }
 
 impl Gen<'_, '_> {
@@ -264,7 +277,7 @@ impl Gen<'_, '_> {
     // ---- names -----------------------------------------------------------------------
 
     fn name(&mut self) -> String {
-        if self.has(Feature::UnicodeNames) && self.chance(1) {
+        if self.unicode_names && self.chance(1) {
             return self.pick_from(&UNICODE_NAMES).to_owned();
         }
         // Names bound in this scope come back more often.
@@ -1560,9 +1573,9 @@ impl Gen<'_, '_> {
                         ])
                     })
                     .collect();
-                // `is` with a literal operand warns, and the oracle's first warning imports
-                // the warnings machinery (~15 ms a program): names around `is`, mostly.
-                let names_only = ops.iter().any(|op| op.starts_with("is")) && !self.chance(1);
+                // `is` with a literal operand warns (see `may_warn`): names around `is`.
+                let names_only = ops.iter().any(|op| op.starts_with("is"))
+                    && !(self.may_warn && self.chance(2));
                 let operand = |g: &mut Self| {
                     if names_only {
                         Expr::Name(g.name())
@@ -1829,12 +1842,16 @@ impl Gen<'_, '_> {
             0 | 1 => self.pick_from(&TEXT).to_owned(),
             2 if !bytes => self.pick_from(&UNICODE).to_owned(),
             3 if !raw => {
-                // Invalid escapes warn (see `Compare`): rare.
+                // Invalid escapes warn (see `may_warn`).
                 let e = match self.pick_from(&ESCAPES) {
-                    "\\777" if !self.chance(1) => "\\7",
+                    "\\777" if !(self.may_warn && self.chance(2)) => "\\7",
                     e => e,
                 };
-                let e = if self.byte() == 0xff { "\\d" } else { e };
+                let e = if self.byte() >= 0xf0 && self.may_warn {
+                    "\\d"
+                } else {
+                    e
+                };
                 if bytes && (e.starts_with("\\u") || e.starts_with("\\N") || e.starts_with("\\U")) {
                     "\\x7f".to_owned()
                 } else {

@@ -92,6 +92,8 @@ pub(crate) fn compare(
         &CompareOptions {
             stages,
             hooks: hooks.clone(),
+            slices: false,
+            overlap_oracle: true,
             ..CompareOptions::default()
         },
     )

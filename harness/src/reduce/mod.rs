@@ -432,6 +432,7 @@ pub fn reduce(
     let started = Instant::now();
     let compare = CompareOptions {
         stages: false,
+        slices: false,
         ..opts.compare.clone()
     };
     let first = compare_source(pool, source, &opts.name, &compare);
