@@ -229,7 +229,13 @@ fn main() -> ExitCode {
 static STOP: AtomicBool = AtomicBool::new(false);
 static INTERRUPTS: AtomicUsize = AtomicUsize::new(0);
 
+/// Installs the Ctrl-C handler (once per process; later calls do nothing).
 fn install_ctrlc() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(install_ctrlc_handler);
+}
+
+fn install_ctrlc_handler() {
     let r = ctrlc::set_handler(|| {
         STOP.store(true, Ordering::SeqCst);
         if INTERRUPTS.fetch_add(1, Ordering::SeqCst) == 0 {

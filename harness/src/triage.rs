@@ -699,7 +699,7 @@ pub fn save_entries(
                     report: format!("{dir}/reduced.report.json"),
                     from: g.representative.clone(),
                     original_bytes: r.stats.original_bytes,
-                    reduced_bytes: saved.source.len(),
+                    reduced_bytes: r.stats.reduced_bytes,
                     ratio: r.stats.ratio,
                     tests: r.stats.tests,
                     seconds: r.stats.seconds,

@@ -1,0 +1,4 @@
+# signature: reject:ours SyntaxError: invalid syntax | cpython SyntaxError: invalid non-printable character U+001D
+# cause: reject mismatch: ours rejected: SyntaxError: invalid syntax (line 4, offset 23); CPython rejected: SyntaxError: invalid non-printable character U+001D (line 4, offset 23)
+try:
+    def test_accept_none(self):
