@@ -2,6 +2,8 @@
 //! All logic lives in `pyc_parity::fuzzing` (harness/src/fuzzing/).
 #![no_main]
 
+mod sanitizer_options;
+
 use pyc_parity::fuzzing::{Target, fuzz_one, init_fuzz_target};
 
 libfuzzer_sys::fuzz_target!(

@@ -581,69 +581,13 @@ pub fn reduce_entries(
     base: &crate::reduce::ReduceOptions,
     stop: &std::sync::atomic::AtomicBool,
 ) -> Result<(), crate::reduce::ReduceError> {
-    for e in &mut triage.entries {
-        if !statuses.contains(&e.status) || e.reduced.is_some() {
-            continue;
-        }
-        let (Some(dir), Some(g)) = (
-            e.report_dir.clone(),
-            run.signatures.iter().find(|g| g.signature == e.signature),
-        ) else {
-            continue;
-        };
-        let folder = run_dir.join(&dir);
-        let source = match std::fs::read(folder.join("source.py")) {
-            Ok(s) => s,
-            Err(err) => {
-                e.reduce_error = Some(format!(
-                    "cannot read {}: {err}",
-                    folder.join("source.py").display()
-                ));
-                continue;
-            }
-        };
-        let opts = crate::reduce::ReduceOptions {
-            name: g.representative.clone(),
-            signature: Some(e.signature.clone()),
-            ..base.clone()
-        };
-        match crate::reduce::reduce(pool, &source, &opts, stop) {
-            Ok(r) => {
-                let path = folder.join("reduced.py");
-                let report = folder.join("reduced.report.json");
-                let json = serde_json::to_string_pretty(&r.report_json()).unwrap_or_default();
-                if let Err(err) = crate::write_atomic(&path, &r.reduced)
-                    .and_then(|()| crate::write_atomic(&report, json.as_bytes()))
-                {
-                    e.reduce_error = Some(format!("cannot write {}: {err}", path.display()));
-                    continue;
-                }
-                e.reduced = Some(ReducedCase {
-                    path: format!("{dir}/reduced.py"),
-                    report: format!("{dir}/reduced.report.json"),
-                    from: g.representative.clone(),
-                    original_bytes: r.stats.original_bytes,
-                    reduced_bytes: r.stats.reduced_bytes,
-                    ratio: r.stats.ratio,
-                    tests: r.stats.tests,
-                    seconds: r.stats.seconds,
-                    stopped: r.stats.stopped.clone(),
-                });
-            }
-            Err(err @ crate::reduce::ReduceError::Oracle(_)) => return Err(err),
-            Err(err) => e.reduce_error = Some(err.to_string()),
-        }
-        if stop.load(std::sync::atomic::Ordering::Relaxed) {
-            break;
-        }
-    }
-    Ok(())
+    reduce_or_save(pool, run_dir, run, triage, statuses, base, None, stop)
 }
 
 /// `--save`: like [`reduce_entries`], but the smallest example is reduced with the
 /// regression-case header in place and saved to `cases_dir` (listed in `known_path`,
 /// [`crate::regressions::reduce_and_save`]); the saved case is also written as the
-/// signature folder's `reduced.py`. Entries already saved or listed are skipped.
+/// signature folder's `reduced.py`. Entries already saved are skipped.
 #[allow(clippy::too_many_arguments)]
 pub fn save_entries(
     pool: &pyc_oracle::Pool,
@@ -656,8 +600,30 @@ pub fn save_entries(
     known_path: &Path,
     stop: &std::sync::atomic::AtomicBool,
 ) -> Result<(), crate::reduce::ReduceError> {
+    let save = Some((cases_dir, known_path));
+    reduce_or_save(pool, run_dir, run, triage, statuses, base, save, stop)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn reduce_or_save(
+    pool: &pyc_oracle::Pool,
+    run_dir: &Path,
+    run: &RunSummary,
+    triage: &mut Triage,
+    statuses: &[Status],
+    base: &crate::reduce::ReduceOptions,
+    save: Option<(&Path, &Path)>,
+    stop: &std::sync::atomic::AtomicBool,
+) -> Result<(), crate::reduce::ReduceError> {
+    use crate::reduce::ReduceError;
+    use crate::regressions::ReduceSaveError;
     for e in &mut triage.entries {
-        if !statuses.contains(&e.status) || e.saved.is_some() {
+        let done = if save.is_some() {
+            e.saved.is_some()
+        } else {
+            e.reduced.is_some()
+        };
+        if !statuses.contains(&e.status) || done {
             continue;
         }
         let (Some(dir), Some(g)) = (
@@ -667,13 +633,18 @@ pub fn save_entries(
             continue;
         };
         let folder = run_dir.join(&dir);
+        let error = |e: &mut TriageEntry, message: String| {
+            if save.is_some() {
+                e.save_error = Some(message);
+            } else {
+                e.reduce_error = Some(message);
+            }
+        };
         let source = match std::fs::read(folder.join("source.py")) {
             Ok(s) => s,
             Err(err) => {
-                e.save_error = Some(format!(
-                    "cannot read {}: {err}",
-                    folder.join("source.py").display()
-                ));
+                let path = folder.join("source.py");
+                error(e, format!("cannot read {}: {err}", path.display()));
                 continue;
             }
         };
@@ -682,35 +653,43 @@ pub fn save_entries(
             signature: Some(e.signature.clone()),
             ..base.clone()
         };
-        match crate::regressions::reduce_and_save(
-            pool, &source, &opts, cases_dir, known_path, None, None, stop,
-        ) {
+        let result = match save {
+            Some((cases_dir, known_path)) => crate::regressions::reduce_and_save(
+                pool, &source, &opts, cases_dir, known_path, None, None, stop,
+            )
+            .map(|(r, saved)| (r, Some(saved))),
+            None => crate::reduce::reduce(pool, &source, &opts, stop)
+                .map(|r| (r, None))
+                .map_err(ReduceSaveError::Reduce),
+        };
+        match result {
             Ok((r, saved)) => {
                 let path = folder.join("reduced.py");
                 let report = folder.join("reduced.report.json");
                 let json = serde_json::to_string_pretty(&r.report_json()).unwrap_or_default();
-                if let Err(err) = crate::write_atomic(&path, &saved.source)
+                let bytes = saved.as_ref().map_or(&r.reduced, |s| &s.source);
+                if let Err(err) = crate::write_atomic(&path, bytes)
                     .and_then(|()| crate::write_atomic(&report, json.as_bytes()))
                 {
                     e.reduce_error = Some(format!("cannot write {}: {err}", path.display()));
+                } else {
+                    e.reduced = Some(ReducedCase {
+                        path: format!("{dir}/reduced.py"),
+                        report: format!("{dir}/reduced.report.json"),
+                        from: g.representative.clone(),
+                        original_bytes: r.stats.original_bytes,
+                        reduced_bytes: r.stats.reduced_bytes,
+                        ratio: r.stats.ratio,
+                        tests: r.stats.tests,
+                        seconds: r.stats.seconds,
+                        stopped: r.stats.stopped.clone(),
+                    });
                 }
-                e.reduced = Some(ReducedCase {
-                    path: format!("{dir}/reduced.py"),
-                    report: format!("{dir}/reduced.report.json"),
-                    from: g.representative.clone(),
-                    original_bytes: r.stats.original_bytes,
-                    reduced_bytes: r.stats.reduced_bytes,
-                    ratio: r.stats.ratio,
-                    tests: r.stats.tests,
-                    seconds: r.stats.seconds,
-                    stopped: r.stats.stopped.clone(),
-                });
-                e.saved = Some(saved.name);
+                e.saved = saved.map(|s| s.name);
             }
-            Err(crate::regressions::ReduceSaveError::Reduce(
-                err @ crate::reduce::ReduceError::Oracle(_),
-            )) => return Err(err),
-            Err(err) => e.save_error = Some(err.to_string()),
+            Err(ReduceSaveError::Reduce(err @ ReduceError::Oracle(_))) => return Err(err),
+            Err(ReduceSaveError::Reduce(err)) if save.is_none() => error(e, err.to_string()),
+            Err(err) => error(e, err.to_string()),
         }
         if stop.load(std::sync::atomic::Ordering::Relaxed) {
             break;

@@ -290,7 +290,13 @@ fn a_finding_is_reported_and_written_and_its_artifact_replays() {
         f.signature
     );
     assert!(f.text.contains("layer instructions"), "{}", f.text);
+    let mut skipping = ctx.settings.clone();
+    skipping.skip_reported = true;
+    assert!(!skipping.reported_before(&f), "no report folder yet");
     let folder = f.write(&ctx.settings.reports_dir).unwrap();
+    assert_eq!(folder, f.folder(&ctx.settings.reports_dir));
+    assert!(skipping.reported_before(&f), "PYC_FUZZ_SKIP_REPORTED=1 skips it now");
+    assert!(!ctx.settings.reported_before(&f), "by default a repeat still stops");
     for file in ["report.md", "report.json", "source.py"] {
         assert!(
             folder.join(file).is_file(),
@@ -369,4 +375,167 @@ fn measure_throughput() {
         ours / data.len() as u64,
         oracle / data.len() as u64
     );
+}
+
+/// `pyc-parity triage fuzz/artifacts`: libFuzzer's saved inputs of the three targets are
+/// found, replayed into a run folder (grouped by signature like a corpus run), triaged,
+/// and the NEW signature's smallest example is reduced and saved as a regression case
+/// listed in the known-mismatch list. The mismatch comes from the instruction
+/// perturbation hook (the compiler has no bug to order); the same through the binary.
+#[test]
+fn an_artifacts_folder_is_replayed_triaged_and_saved() {
+    use pyc_parity::compare::CompareOptions;
+    use pyc_parity::fuzzing::artifacts::{find_artifacts, replay_to_run};
+    use pyc_parity::known::KnownList;
+    use pyc_parity::reduce::ReduceOptions;
+    use pyc_parity::triage::{self, Status};
+    use std::sync::atomic::AtomicBool;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let arts = tmp.path().join("artifacts");
+    let put = |rel: &str, data: &[u8]| {
+        let p = arts.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, data).unwrap();
+    };
+    // Two sources with the same perturbed signature, one rejected identically by both
+    // sides (no signature), one generator input, one marshal input, and files libFuzzer
+    // does not write (ignored).
+    put("pyc_source/crash-1", b"x = 1\nprint(x)\n");
+    put(
+        "pyc_source/crash-2",
+        b"x = 1\nprint(x)\nfor i in range(3):\n    print(i * 2)\n",
+    );
+    put("pyc_source/timeout-3", b"def f(:\n");
+    put("pyc_source/README", b"not an artifact");
+    put("pyc_diff/crash-4", b"\x01\x02\x03\x04");
+    put("marshal_roundtrip/oom-5", b"");
+    put("unrelated/crash-6", b"x = 2\n");
+    let found = find_artifacts(&arts, None).unwrap();
+    let targets: Vec<(Target, String)> = found
+        .iter()
+        .map(|(t, p)| (*t, p.file_name().unwrap().to_string_lossy().into_owned()))
+        .collect();
+    assert_eq!(
+        targets,
+        vec![
+            (Target::MarshalRoundtrip, "oom-5".to_owned()),
+            (Target::PycDiff, "crash-4".to_owned()),
+            (Target::PycSource, "crash-1".to_owned()),
+            (Target::PycSource, "crash-2".to_owned()),
+            (Target::PycSource, "timeout-3".to_owned()),
+        ]
+    );
+    assert!(find_artifacts(&arts.join("unrelated"), None).is_err(), "no target in the path");
+    assert_eq!(
+        find_artifacts(&arts.join("unrelated"), Some(Target::PycSource))
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let perturbed = CompareOptions {
+        stages: false,
+        hooks: TestHooks {
+            perturb: Some(Perturbation::Instruction),
+            ..TestHooks::default()
+        },
+        ..CompareOptions::default()
+    };
+    let ctx = plain_context();
+    let run_dir = tmp.path().join("run");
+    let cfg = pyc_parity::run::RunConfig {
+        out: run_dir.clone(),
+        jobs: 3,
+        shard: None,
+        compare: perturbed.clone(),
+        inputs: pyc_parity::summary::RunInputs::default(),
+        show_progress: false,
+    };
+    let replay = replay_to_run(
+        &ctx.pool,
+        &found,
+        &ctx.settings,
+        &cfg,
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    assert_eq!(replay.marshal.len(), 1);
+    assert_eq!(replay.marshal[0].signature, "parity");
+    let run = &replay.summary;
+    assert_eq!(run.files.len(), 4, "the source artifacts");
+    let name = |rel: &str| arts.join(rel).to_string_lossy().into_owned();
+    let rec = |rel: &str| run.files.iter().find(|f| f.name == name(rel)).unwrap();
+    assert_eq!(rec("pyc_source/crash-1").corpus, "pyc_source");
+    assert_eq!(rec("pyc_source/timeout-3").outcome.class(), "both_rejected");
+    let sig = rec("pyc_source/crash-1").signature.clone().unwrap();
+    assert!(sig.starts_with("instructions:"), "{sig}");
+    assert_eq!(rec("pyc_source/crash-2").signature.as_deref(), Some(sig.as_str()));
+    let group = run.signatures.iter().find(|g| g.signature == sig).unwrap();
+    assert!(group.count >= 2, "{group:?}");
+    // The generated program of the pyc_diff input is what was compared.
+    let src = std::fs::read(run_dir.join("artifacts/pyc_diff/crash-4.py")).unwrap();
+    assert_eq!(
+        src,
+        generate_source(b"\x01\x02\x03\x04", ctx.settings.features, GenLimits::default())
+    );
+    assert!(run_dir.join("summary.json").is_file());
+    assert!(run_dir.join("marshal_roundtrip.json").is_file());
+
+    // Triage against an empty known list: NEW; --save reduces and saves it.
+    let known_path = tmp.path().join("known.txt");
+    std::fs::write(&known_path, "").unwrap();
+    let known = KnownList::load(&known_path).unwrap();
+    let mut t = triage::triage(&run_dir, run, None, None, Some(&known_path), &known);
+    let e = t.entries.iter().find(|e| e.signature == sig).unwrap();
+    assert_eq!(e.status, Status::New);
+    let cases = tmp.path().join("regressions");
+    let base = ReduceOptions {
+        compare: perturbed,
+        jobs: 3,
+        show_progress: false,
+        ..ReduceOptions::new("")
+    };
+    triage::save_entries(
+        &ctx.pool,
+        &run_dir,
+        run,
+        &mut t,
+        &[Status::New],
+        &base,
+        &cases,
+        &known_path,
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    let e = t.entries.iter().find(|e| e.signature == sig).unwrap();
+    assert_eq!(e.save_error, None);
+    let saved = e.saved.clone().expect("saved");
+    let case = cases.join(saved.rsplit('/').next().unwrap());
+    let text = std::fs::read_to_string(&case).unwrap();
+    assert!(text.starts_with(&format!("# signature: {sig}\n# cause: ")), "{text}");
+    let reduced = e.reduced.as_ref().unwrap();
+    assert!(reduced.reduced_bytes < reduced.original_bytes, "{reduced:?}");
+    let listed = KnownList::load(&known_path).unwrap();
+    assert!(listed.get(&saved).is_some_and(|k| k.signature == sig), "{listed:?}");
+    assert!(t.render_table().contains(&format!("saved: {saved}")));
+
+    // The binary: replays the folder into --out and triages it (no --save: that writes
+    // into the repository's corpus).
+    let out = tmp.path().join("cli-run");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_pyc-parity"))
+        .args(["triage", "--no-progress", "--out"])
+        .arg(&out)
+        .arg("--known")
+        .arg(&known_path)
+        .arg(arts.join("pyc_source"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let tj: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("triage.json")).unwrap()).unwrap();
+    assert_eq!(tj["schema"], "pyc-parity/triage/v1");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["files"].as_array().unwrap().len(), 3);
 }

@@ -12,8 +12,10 @@ use rayon::prelude::*;
 /// Compile Python 3.14 source files to .pyc files that are byte-identical to what
 /// CPython 3.14's `py_compile` writes.
 ///
-/// Language support grows slice by slice; a construct that is not supported yet is
-/// reported as an error (never compiled wrongly) and no file is written for it.
+/// Every construct of Python 3.14 is compiled. A file CPython rejects is reported with
+/// CPython's exception, message and position, and no .pyc is written for it; the
+/// warnings CPython prints while compiling (SyntaxWarning, ...) are printed to stderr in
+/// its format.
 #[derive(Parser, Debug)]
 #[command(name = "pycc", version, about, long_about)]
 struct Cli {
@@ -92,7 +94,7 @@ fn run() -> Result<ExitCode> {
                 bail!("-o/--output needs exactly one input file");
             }
             let mode = invalidation_mode.map_or_else(InvalidationMode::from_env, Into::into);
-            let results: Vec<(PathBuf, Result<PathBuf>)> = files
+            let results: Vec<(PathBuf, Result<(PathBuf, String)>)> = files
                 .par_iter()
                 .map(|f| {
                     let r = compile_one(f, output.as_deref(), mode, optimize);
@@ -101,9 +103,12 @@ fn run() -> Result<ExitCode> {
                 .collect();
             let mut failed = 0;
             for (file, r) in results {
-                if let Err(e) = r {
-                    failed += 1;
-                    eprintln!("{}: {e:#}", file.display());
+                match r {
+                    Ok((_, warnings)) => eprint!("{warnings}"),
+                    Err(e) => {
+                        failed += 1;
+                        eprintln!("{}: {e:#}", file.display());
+                    }
                 }
             }
             if failed > 0 {
@@ -136,7 +141,7 @@ fn compile_one(
     output: Option<&Path>,
     mode: InvalidationMode,
     optimize: u8,
-) -> Result<PathBuf> {
+) -> Result<(PathBuf, String)> {
     let source = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let meta =
         std::fs::metadata(file).with_context(|| format!("cannot stat {}", file.display()))?;
@@ -162,5 +167,33 @@ fn compile_one(
     };
     pyc_file::write_pyc_atomic_with_mode(&target, &pyc, pyc_file::source_file_mode(file))
         .with_context(|| format!("cannot write {}", target.display()))?;
-    Ok(target)
+    Ok((target, format_warnings(&compiled.warnings, &opts.filename, &source)))
+}
+
+/// The warnings as CPython's `warnings.formatwarning` prints them:
+/// `FILE:LINE: CATEGORY: MESSAGE`, then the source line, stripped, indented by two.
+fn format_warnings(
+    warnings: &[pyc_compiler::CompileWarning],
+    filename: &str,
+    source: &[u8],
+) -> String {
+    let text = String::from_utf8_lossy(source);
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = String::new();
+    for w in warnings {
+        out.push_str(&format!(
+            "{filename}:{}: {}: {}\n",
+            w.lineno, w.category, w.message
+        ));
+        let line = usize::try_from(w.lineno)
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|i| lines.get(i))
+            .map(|l| l.trim())
+            .unwrap_or_default();
+        if !line.is_empty() {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+    out
 }

@@ -132,13 +132,18 @@ pub struct FuzzSettings {
     pub reports_dir: PathBuf,
     /// Signatures listed in `corpus/known-mismatches.txt` (not findings).
     pub known: Vec<String>,
+    /// `PYC_FUZZ_SKIP_REPORTED=1`: a finding whose signature already has a report folder
+    /// under `reports_dir` (from this run's other processes or an earlier run) is counted
+    /// as `reported before` instead of stopping the process: long `-fork=N` runs then
+    /// spend their time on new signatures rather than restarting on the same one.
+    pub skip_reported: bool,
     /// **Tests only**: hooks passed to [`crate::compare_source`] (e.g. a perturbation
     /// that forces a finding); `TestHooks::default()` otherwise.
     pub hooks: crate::compare::TestHooks,
 }
 
 impl FuzzSettings {
-    /// Reads `PYC_FUZZ_FEATURES` and `PYC_FUZZ_REPORTS`.
+    /// Reads `PYC_FUZZ_FEATURES`, `PYC_FUZZ_REPORTS` and `PYC_FUZZ_SKIP_REPORTED`.
     pub fn from_env() -> Result<Self, FuzzError> {
         let features = match std::env::var("PYC_FUZZ_FEATURES") {
             Ok(spec) => Features::parse(&spec)?,
@@ -153,8 +158,15 @@ impl FuzzSettings {
             limits: GenLimits::default(),
             reports_dir,
             known: known_signatures(&root.join("corpus/known-mismatches.txt")),
+            skip_reported: std::env::var("PYC_FUZZ_SKIP_REPORTED").is_ok_and(|v| v == "1"),
             hooks: crate::compare::TestHooks::default(),
         })
+    }
+
+    /// With [`FuzzSettings::skip_reported`]: whether `f`'s signature already has its
+    /// report folder (then it does not stop the process again).
+    pub fn reported_before(&self, f: &Finding) -> bool {
+        self.skip_reported && f.folder(&self.reports_dir).is_dir()
     }
 
     /// Whether `signature` is a known mismatch: equal to a listed signature, or one
@@ -250,14 +262,15 @@ impl FuzzContext {
 }
 
 /// Per-process counters, printed now and then (what the inputs turned out to be).
-static COUNTS: [AtomicU64; 6] = [const { AtomicU64::new(0) }; 6];
-const COUNT_NAMES: [&str; 6] = [
+static COUNTS: [AtomicU64; 7] = [const { AtomicU64::new(0) }; 7];
+const COUNT_NAMES: [&str; 7] = [
     "inputs",
     "parity",
     "skipped",
     "oracle errors",
     "known",
     "findings",
+    "reported before",
 ];
 
 fn count(i: usize) {
@@ -278,6 +291,7 @@ pub fn fuzz_one(target: Target, data: &[u8]) {
             eprintln!("pyc-parity fuzzing: oracle error (not a finding): {msg}");
         }
         Verdict::Known(_) => count(4),
+        Verdict::Finding(f) if ctx.settings.reported_before(&f) => count(6),
         Verdict::Finding(f) => {
             count(5);
             eprintln!("{}", f.text);
@@ -469,6 +483,7 @@ mod tests {
             limits: GenLimits::default(),
             reports_dir: PathBuf::from("r"),
             known: vec!["marshal:ref-only:frozenset".into()],
+            skip_reported: false,
             hooks: crate::compare::TestHooks::default(),
         };
         assert!(s.is_known("marshal:ref-only:frozenset"));

@@ -50,11 +50,16 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// Its report folder under `dir`: `DIR/<signature-slug>-<hash>` (one per signature).
+    pub fn folder(&self, dir: &Path) -> PathBuf {
+        let sub = signature_dir(&self.signature);
+        dir.join(sub.trim_start_matches("signatures/"))
+    }
+
     /// Writes `DIR/<signature-slug>-<hash>/{report.md, report.json, source.py or
     /// input.marshal}` atomically and returns the folder.
     pub fn write(&self, dir: &Path) -> Result<PathBuf, FuzzError> {
-        let sub = signature_dir(&self.signature);
-        let folder = dir.join(sub.trim_start_matches("signatures/"));
+        let folder = self.folder(dir);
         let io = |path: &Path| {
             let path = path.to_path_buf();
             move |source| FuzzError::Io { path, source }
