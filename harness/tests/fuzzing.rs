@@ -295,8 +295,14 @@ fn a_finding_is_reported_and_written_and_its_artifact_replays() {
     assert!(!skipping.reported_before(&f), "no report folder yet");
     let folder = f.write(&ctx.settings.reports_dir).unwrap();
     assert_eq!(folder, f.folder(&ctx.settings.reports_dir));
-    assert!(skipping.reported_before(&f), "PYC_FUZZ_SKIP_REPORTED=1 skips it now");
-    assert!(!ctx.settings.reported_before(&f), "by default a repeat still stops");
+    assert!(
+        skipping.reported_before(&f),
+        "PYC_FUZZ_SKIP_REPORTED=1 skips it now"
+    );
+    assert!(
+        !ctx.settings.reported_before(&f),
+        "by default a repeat still stops"
+    );
     for file in ["report.md", "report.json", "source.py"] {
         assert!(
             folder.join(file).is_file(),
@@ -426,7 +432,10 @@ fn an_artifacts_folder_is_replayed_triaged_and_saved() {
             (Target::PycSource, "timeout-3".to_owned()),
         ]
     );
-    assert!(find_artifacts(&arts.join("unrelated"), None).is_err(), "no target in the path");
+    assert!(
+        find_artifacts(&arts.join("unrelated"), None).is_err(),
+        "no target in the path"
+    );
     assert_eq!(
         find_artifacts(&arts.join("unrelated"), Some(Target::PycSource))
             .unwrap()
@@ -470,14 +479,21 @@ fn an_artifacts_folder_is_replayed_triaged_and_saved() {
     assert_eq!(rec("pyc_source/timeout-3").outcome.class(), "both_rejected");
     let sig = rec("pyc_source/crash-1").signature.clone().unwrap();
     assert!(sig.starts_with("instructions:"), "{sig}");
-    assert_eq!(rec("pyc_source/crash-2").signature.as_deref(), Some(sig.as_str()));
+    assert_eq!(
+        rec("pyc_source/crash-2").signature.as_deref(),
+        Some(sig.as_str())
+    );
     let group = run.signatures.iter().find(|g| g.signature == sig).unwrap();
     assert!(group.count >= 2, "{group:?}");
     // The generated program of the pyc_diff input is what was compared.
     let src = std::fs::read(run_dir.join("artifacts/pyc_diff/crash-4.py")).unwrap();
     assert_eq!(
         src,
-        generate_source(b"\x01\x02\x03\x04", ctx.settings.features, GenLimits::default())
+        generate_source(
+            b"\x01\x02\x03\x04",
+            ctx.settings.features,
+            GenLimits::default()
+        )
     );
     assert!(run_dir.join("summary.json").is_file());
     assert!(run_dir.join("marshal_roundtrip.json").is_file());
@@ -513,11 +529,20 @@ fn an_artifacts_folder_is_replayed_triaged_and_saved() {
     let saved = e.saved.clone().expect("saved");
     let case = cases.join(saved.rsplit('/').next().unwrap());
     let text = std::fs::read_to_string(&case).unwrap();
-    assert!(text.starts_with(&format!("# signature: {sig}\n# cause: ")), "{text}");
+    assert!(
+        text.starts_with(&format!("# signature: {sig}\n# cause: ")),
+        "{text}"
+    );
     let reduced = e.reduced.as_ref().unwrap();
-    assert!(reduced.reduced_bytes < reduced.original_bytes, "{reduced:?}");
+    assert!(
+        reduced.reduced_bytes < reduced.original_bytes,
+        "{reduced:?}"
+    );
     let listed = KnownList::load(&known_path).unwrap();
-    assert!(listed.get(&saved).is_some_and(|k| k.signature == sig), "{listed:?}");
+    assert!(
+        listed.get(&saved).is_some_and(|k| k.signature == sig),
+        "{listed:?}"
+    );
     assert!(t.render_table().contains(&format!("saved: {saved}")));
 
     // The binary: replays the folder into --out and triages it (no --save: that writes

@@ -15,7 +15,7 @@ Determinism rules (see shared/reference/cpython-314-compiler.md, section 3):
 * fork-server mode: the parent never compiles or imports; it forks one child per
   request, the child answers through a pipe, the parent relays the answer. The parent
   does build the `_ast` types once, as any `compile()` call's first step would
-  (_init_ast_state).
+  (see serve_fork_server).
 * fresh mode: the process answers exactly one request and exits.
 The analysis requests (layers, stages, marshal_refs) import freely, but only inside the
 child that serves them (pyc_oracle_layers.py).
@@ -283,28 +283,23 @@ def handle(line):
         return _dumps({"id": req_id, "ok": False, "error": error})
 
 
-def _init_ast_state():
-    """Runs, once in the fork-server parent, the lazy part of the first `compile()`.
-
-    `builtin_compile_impl` (Python/bltinmodule.c) calls `PyAST_Check(source)` before it
-    looks at the source, and the first such call builds the `_ast` node types
-    (`get_ast_state` -> `init_types`, Python/Python-ast.c): about 2 ms, most of a small
-    request, paid again by every forked child. A non-source argument stops `compile()`
-    right after that check with a TypeError: nothing is parsed or compiled, no module is
-    imported, and what it interns (the node type and field names) is exactly what every
-    child's own `compile()` call would intern before it parses. So the state a child
-    compiles in is unchanged; the fresh mode (the reference) skips this, and
-    oracle/tests/fork_vs_fresh.rs checks that both give the same bytes.
-    """
+def serve_fork_server():
+    """Parent loop: one forked child per request; the parent stays pristine."""
+    # Run, once here, the lazy part of the first `compile()`: `builtin_compile_impl`
+    # (Python/bltinmodule.c) calls `PyAST_Check(source)` before it looks at the source,
+    # and the first such call builds the `_ast` node types (`get_ast_state` ->
+    # `init_types`, Python/Python-ast.c): about 2 ms, most of a small request, that every
+    # forked child would pay again. A non-source argument stops `compile()` right after
+    # that check with a TypeError: nothing is parsed or compiled, no module is imported,
+    # and what it interns (node type and field names) is what every child's own
+    # `compile()` interns before it parses. No new name either (the worker's identifiers
+    # are interned too: compiler/compile/src/startup_interned.rs lists them, with a drift
+    # test). The fresh mode (the reference) skips this; oracle/tests/fork_vs_fresh.rs
+    # checks that both give the same bytes.
     try:
         compile(None, "", "exec")
     except TypeError:
         pass
-
-
-def serve_fork_server():
-    """Parent loop: one forked child per request; the parent stays pristine."""
-    _init_ast_state()
     stdin = sys.stdin.buffer
     while True:
         line = stdin.readline()

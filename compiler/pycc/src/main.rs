@@ -167,7 +167,10 @@ fn compile_one(
     };
     pyc_file::write_pyc_atomic_with_mode(&target, &pyc, pyc_file::source_file_mode(file))
         .with_context(|| format!("cannot write {}", target.display()))?;
-    Ok((target, format_warnings(&compiled.warnings, &opts.filename, &source)))
+    Ok((
+        target,
+        format_warnings(&compiled.warnings, &opts.filename, &source),
+    ))
 }
 
 /// The warnings as CPython's `warnings.formatwarning` prints them:

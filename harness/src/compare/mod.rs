@@ -333,7 +333,16 @@ pub fn compare_source(
         (ours, theirs)
     });
     timing.oracle_us = theirs.1;
-    compare_ours(pool, source, filename, opts, ours, slices, timing, Some(theirs.0))
+    compare_ours(
+        pool,
+        source,
+        filename,
+        opts,
+        ours,
+        slices,
+        timing,
+        Some(theirs.0),
+    )
 }
 
 /// The language slices of `source`, or `None` when our parser rejects it (never panics).
@@ -368,6 +377,8 @@ pub fn compare_external(
     compare_ours(pool, source, filename, opts, ours, slices, timing, None)
 }
 
+/// `theirs`: the oracle's answer when it was asked already (`overlap_oracle`).
+#[allow(clippy::too_many_arguments)]
 fn compare_ours(
     pool: &Pool,
     source: &[u8],

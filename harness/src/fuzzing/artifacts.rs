@@ -51,11 +51,14 @@ pub fn find_artifacts(
     entries.sort();
     for path in entries {
         if path.is_dir() {
-            let sub = path.file_name().and_then(|n| n.to_str()).and_then(Target::from_name);
-            if let Some(t) = sub {
-                if target.is_none_or(|want| want == t) {
-                    out.extend(find_artifacts(&path, Some(t))?);
-                }
+            let sub = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(Target::from_name);
+            if let Some(t) = sub
+                && target.is_none_or(|want| want == t)
+            {
+                out.extend(find_artifacts(&path, Some(t))?);
             }
         } else if is_artifact_name(&path) {
             let t = target

@@ -691,7 +691,13 @@ impl Gen<'_, '_> {
                     Expr::Name(n)
                 }
             }
-            _ => self.simple_target(),
+            // `simple_target` may give a name too: the same rule applies to it.
+            _ => match self.simple_target() {
+                Expr::Name(n) if scope.globals.contains(&n) || scope.nonlocals.contains(&n) => {
+                    Expr::Attr(Box::new(Expr::Name(n)), "attr".into())
+                }
+                t => t,
+            },
         };
         let paren = matches!(target, Expr::Name(_)) && self.chance(1);
         self.in_annotation += 1;
@@ -1574,8 +1580,8 @@ impl Gen<'_, '_> {
                     })
                     .collect();
                 // `is` with a literal operand warns (see `may_warn`): names around `is`.
-                let names_only = ops.iter().any(|op| op.starts_with("is"))
-                    && !(self.may_warn && self.chance(2));
+                let names_only =
+                    ops.iter().any(|op| op.starts_with("is")) && !(self.may_warn && self.chance(2));
                 let operand = |g: &mut Self| {
                     if names_only {
                         Expr::Name(g.name())
