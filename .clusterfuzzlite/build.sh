@@ -19,6 +19,8 @@ export PYC_ORACLE_DEBIAN_MIRROR="${PYC_ORACLE_DEBIAN_MIRROR:-http://deb.debian.o
 
 cargo fuzz build -O --debug-assertions
 FUZZ_BIN=fuzz/target/x86_64-unknown-linux-gnu/release
+# The known mismatches are not findings; outside a checkout the targets read this copy.
+cp corpus/known-mismatches.txt "$OUT/"
 for target in pyc_diff pyc_source marshal_roundtrip; do
     cp "$FUZZ_BIN/$target" "$OUT/"
     (cd "$WORK/seeds/$target" && zip -q -r "$OUT/${target}_seed_corpus.zip" .)

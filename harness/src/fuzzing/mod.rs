@@ -149,15 +149,33 @@ impl FuzzSettings {
             Ok(spec) => Features::parse(&spec)?,
             Err(_) => Features::default(),
         };
+        // Outside a checkout (a ClusterFuzzLite runner sees only the fuzzers' folder,
+        // where .clusterfuzzlite/build.sh puts a copy of the known list): the list next
+        // to the executable, reports under the current directory.
         let root = crate::corpus::repo_root();
+        let in_checkout = root.join("corpus").is_dir();
         let reports_dir = std::env::var_os("PYC_FUZZ_REPORTS")
             .map(PathBuf::from)
-            .unwrap_or_else(|| root.join("reports/fuzz"));
+            .unwrap_or_else(|| {
+                if in_checkout {
+                    root.join("reports/fuzz")
+                } else {
+                    PathBuf::from("reports/fuzz")
+                }
+            });
+        let known_list = if in_checkout {
+            root.join("corpus/known-mismatches.txt")
+        } else {
+            std::env::current_exe()
+                .ok()
+                .and_then(|exe| exe.parent().map(|d| d.join("known-mismatches.txt")))
+                .unwrap_or_default()
+        };
         Ok(Self {
             features,
             limits: GenLimits::default(),
             reports_dir,
-            known: known_signatures(&root.join("corpus/known-mismatches.txt")),
+            known: known_signatures(&known_list),
             skip_reported: std::env::var("PYC_FUZZ_SKIP_REPORTED").is_ok_and(|v| v == "1"),
             hooks: crate::compare::TestHooks::default(),
         })
@@ -244,10 +262,11 @@ impl FuzzContext {
             || match FuzzSettings::from_env().and_then(FuzzContext::new) {
                 Ok(c) => {
                     eprintln!(
-                        "pyc-parity fuzzing: oracle {} ({}), pyc_diff features: {}, findings to {}",
+                        "pyc-parity fuzzing: oracle {} ({}), pyc_diff features: {}, {} known signatures, findings to {}",
                         c.pool.interpreter().describe(),
                         c.pool.stamp().mode,
                         c.settings.features,
+                        c.settings.known.len(),
                         c.settings.reports_dir.display()
                     );
                     c
