@@ -128,6 +128,13 @@ pub(crate) struct Compiler<'a> {
     pub identifier_consts: std::collections::BTreeSet<String>,
     /// Units by the AST node they were compiled from (see [`CodeUnit::ast_key`]).
     pub code_keys: std::collections::HashMap<usize, usize>,
+    /// Whether the first `'%'` str constant of the module (in emission order, the order
+    /// of the constant cache) was the fresh object of the `%`-format rewrite
+    /// ([`crate::preprocess::FormatPart::Literal`]): the cache keeps the first object of
+    /// each value, so every `'%'` constant of the module is then that object.
+    pub first_percent_fresh: Option<bool>,
+    /// Set while the rewrite's fresh `'%'` is being loaded.
+    pub emitting_fresh_percent: bool,
 }
 
 pub(crate) fn unsupported<T>(what: &'static str, loc: Location) -> Result<T, CodegenError> {
@@ -203,6 +210,8 @@ impl<'a> Compiler<'a> {
             warnings: Vec::new(),
             identifier_consts: std::collections::BTreeSet::new(),
             code_keys: std::collections::HashMap::new(),
+            first_percent_fresh: None,
+            emitting_fresh_percent: false,
         };
         c.init_unit_tables();
         c
@@ -389,6 +398,7 @@ impl<'a> Compiler<'a> {
             units: self.units,
             warnings: self.warnings,
             identifier_consts: self.identifier_consts,
+            fresh_percent: self.first_percent_fresh == Some(true),
         }
     }
 
@@ -419,6 +429,11 @@ impl<'a> Compiler<'a> {
     }
 
     pub(crate) fn load_const(&mut self, c: Constant, loc: Loc) {
+        if self.first_percent_fresh.is_none()
+            && matches!(&c, Constant::Value(ConstValue::Str(s)) if s.as_str() == Some("%"))
+        {
+            self.first_percent_fresh = Some(self.emitting_fresh_percent);
+        }
         let i = self.u.unit.add_const(c);
         self.addop_i(Opcode::LOAD_CONST, i as u32, loc);
     }

@@ -472,8 +472,10 @@ impl<'a> Compiler<'a> {
         }
         for p in parts {
             match p {
-                FormatPart::Literal(s) => {
-                    self.load_const_value(ConstValue::Str(s.clone()), NO_LOCATION)
+                FormatPart::Literal(s, fresh) => {
+                    self.emitting_fresh_percent = *fresh;
+                    self.load_const_value(ConstValue::Str(s.clone()), NO_LOCATION);
+                    self.emitting_fresh_percent = false;
                 }
                 FormatPart::Format {
                     value,

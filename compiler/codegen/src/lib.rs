@@ -95,6 +95,10 @@ pub struct CodegenOutput {
     /// Non-ASCII identifiers that are also str constants: those constants are interned
     /// strings (the parser interns identifiers), unlike other non-ASCII literals.
     pub identifier_consts: std::collections::BTreeSet<String>,
+    /// The module's `'%'` str constants are one fresh, non-interned object (the
+    /// `%`-format rewrite made the first of them, `codegen.c`/`ast_preprocess.c
+    /// parse_literal`), not the immortal one-character singleton.
+    pub fresh_percent: bool,
 }
 
 impl CodegenOutput {

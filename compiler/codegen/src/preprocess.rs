@@ -133,8 +133,10 @@ fn walk_stmt(s: &Stmt, stack: &mut Vec<Ctx>, out: &mut Vec<Warning>) {
 /// A part of the JoinedStr the `%`-format rewrite builds.
 #[derive(Debug)]
 pub(crate) enum FormatPart<'a> {
-    /// A literal (no location).
-    Literal(PyStr),
+    /// A literal (no location); `true` when it is the one-character `'%'` that
+    /// `parse_literal` makes from `'%%'` with `str.replace`: a new str object, not the
+    /// immortal one-character singleton every other `'%'` constant is.
+    Literal(PyStr, bool),
     /// `FormattedValue(value, conversion, spec)` located at `value`.
     Format {
         value: &'a Expr,
@@ -180,7 +182,8 @@ pub(crate) fn optimize_format<'a>(fmt: &PyStr, elts: &'a [Expr]) -> Option<Vec<F
                     i += 1;
                 }
             }
-            seq.push(FormatPart::Literal(PyStr::from_code_points(lit)?));
+            let fresh = has_percents && lit.len() == 1;
+            seq.push(FormatPart::Literal(PyStr::from_code_points(lit)?, fresh));
         }
         if pos >= size {
             break;

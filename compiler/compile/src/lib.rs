@@ -156,6 +156,7 @@ pub fn compile_module(source: &[u8], opts: &Options) -> Result<Compiled, Compile
     let body = objects::marshal_module(
         &codes,
         &out.identifier_consts,
+        out.fresh_percent,
         identifiers::source_identifiers(&module),
     )
     .map_err(|e| CompileError::internal("marshal", e))?;

@@ -46,6 +46,9 @@ struct ObjectBuilder<'a> {
     /// Non-name-character str constants that are identifier objects (codegen's
     /// `identifier_consts`: non-ASCII identifiers, class bodies' `__qualname__`).
     identifier_consts: &'a std::collections::BTreeSet<String>,
+    /// Every `'%'` str constant is one fresh non-interned object (see
+    /// `pyc_codegen::CodegenOutput::fresh_percent`).
+    fresh_percent: bool,
     /// Which strings are interned, and whether the constant cache's strings are.
     interning: Interning,
 }
@@ -130,6 +133,9 @@ impl ObjectBuilder<'_> {
             },
             ConstValue::Float(f) => self.b.float(*f),
             ConstValue::Complex { real, imag } => self.b.complex(*real, *imag),
+            ConstValue::Str(s) if self.fresh_percent && s.as_str() == Some("%") => {
+                self.b.fresh_str(Self::marshal_str(s)?)
+            }
             ConstValue::Str(s) => {
                 let ms = Self::marshal_str(s)?;
                 if all_name_chars(s) {
@@ -383,10 +389,12 @@ impl ObjectBuilder<'_> {
 pub(crate) fn marshal_module(
     codes: &[(AssembledCode, bool)],
     identifier_consts: &std::collections::BTreeSet<String>,
+    fresh_percent: bool,
     source_identifiers: HashSet<String>,
 ) -> Result<Vec<u8>, String> {
     let mut ob = ObjectBuilder {
         identifier_consts,
+        fresh_percent,
         interning: Interning {
             identifiers: source_identifiers,
             strings: HashSet::new(),

@@ -197,6 +197,15 @@ impl GraphBuilder {
         })
     }
 
+    /// A new, non-interned str object even for a value that has an immortal singleton
+    /// (e.g. what `str.replace` returns for `'%%'.replace('%%', '%')`).
+    pub fn fresh_str(&mut self, s: impl Into<PyStr>) -> NodeId {
+        self.graph.add(Value::Str {
+            value: s.into(),
+            interned: false,
+        })
+    }
+
     /// The interned str with this value (`PyUnicode_InternFromString`): one node per value.
     pub fn interned(&mut self, s: impl Into<PyStr>) -> NodeId {
         let s: PyStr = s.into();
