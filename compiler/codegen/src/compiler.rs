@@ -133,8 +133,6 @@ pub(crate) struct Compiler<'a> {
     /// ([`crate::preprocess::FormatPart::Literal`]): the cache keeps the first object of
     /// each value, so every `'%'` constant of the module is then that object.
     pub first_percent_fresh: Option<bool>,
-    /// Set while the rewrite's fresh `'%'` is being loaded.
-    pub emitting_fresh_percent: bool,
 }
 
 pub(crate) fn unsupported<T>(what: &'static str, loc: Location) -> Result<T, CodegenError> {
@@ -211,7 +209,6 @@ impl<'a> Compiler<'a> {
             identifier_consts: std::collections::BTreeSet::new(),
             code_keys: std::collections::HashMap::new(),
             first_percent_fresh: None,
-            emitting_fresh_percent: false,
         };
         c.init_unit_tables();
         c
@@ -432,7 +429,7 @@ impl<'a> Compiler<'a> {
         if self.first_percent_fresh.is_none()
             && matches!(&c, Constant::Value(ConstValue::Str(s)) if s.as_str() == Some("%"))
         {
-            self.first_percent_fresh = Some(self.emitting_fresh_percent);
+            self.first_percent_fresh = Some(false);
         }
         let i = self.u.unit.add_const(c);
         self.addop_i(Opcode::LOAD_CONST, i as u32, loc);

@@ -473,9 +473,11 @@ impl<'a> Compiler<'a> {
         for p in parts {
             match p {
                 FormatPart::Literal(s, fresh) => {
-                    self.emitting_fresh_percent = *fresh;
+                    if *fresh {
+                        // Before `load_const`, which records any other first `'%'`.
+                        self.first_percent_fresh.get_or_insert(true);
+                    }
                     self.load_const_value(ConstValue::Str(s.clone()), NO_LOCATION);
-                    self.emitting_fresh_percent = false;
                 }
                 FormatPart::Format {
                     value,

@@ -94,7 +94,7 @@ fn run() -> Result<ExitCode> {
                 bail!("-o/--output needs exactly one input file");
             }
             let mode = invalidation_mode.map_or_else(InvalidationMode::from_env, Into::into);
-            let results: Vec<(PathBuf, Result<(PathBuf, String)>)> = files
+            let results: Vec<(PathBuf, Result<String>)> = files
                 .par_iter()
                 .map(|f| {
                     let r = compile_one(f, output.as_deref(), mode, optimize);
@@ -104,7 +104,7 @@ fn run() -> Result<ExitCode> {
             let mut failed = 0;
             for (file, r) in results {
                 match r {
-                    Ok((_, warnings)) => eprint!("{warnings}"),
+                    Ok(warnings) => eprint!("{warnings}"),
                     Err(e) => {
                         failed += 1;
                         eprintln!("{}: {e:#}", file.display());
@@ -136,12 +136,14 @@ fn run() -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Compiles `file` and writes its .pyc atomically; returns the warnings as CPython prints
+/// them.
 fn compile_one(
     file: &Path,
     output: Option<&Path>,
     mode: InvalidationMode,
     optimize: u8,
-) -> Result<(PathBuf, String)> {
+) -> Result<String> {
     let source = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let meta =
         std::fs::metadata(file).with_context(|| format!("cannot stat {}", file.display()))?;
@@ -167,10 +169,7 @@ fn compile_one(
     };
     pyc_file::write_pyc_atomic_with_mode(&target, &pyc, pyc_file::source_file_mode(file))
         .with_context(|| format!("cannot write {}", target.display()))?;
-    Ok((
-        target,
-        format_warnings(&compiled.warnings, &opts.filename, &source),
-    ))
+    Ok(format_warnings(&compiled.warnings, &opts.filename, &source))
 }
 
 /// The warnings as CPython's `warnings.formatwarning` prints them:

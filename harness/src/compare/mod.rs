@@ -298,14 +298,9 @@ pub fn compare_source(
     opts: &CompareOptions,
 ) -> FileRecord {
     let mut timing = Timing::default();
-    let slices = if opts.slices {
-        let t = Instant::now();
-        let slices = slices_of(source, filename);
-        timing.slices_us = micros(t);
-        slices
-    } else {
-        None
-    };
+    let t = Instant::now();
+    let slices = slices_of(source, filename, opts);
+    timing.slices_us = micros(t);
     if !opts.overlap_oracle {
         let t = Instant::now();
         let ours = compile_ours(source, filename, opts);
@@ -313,11 +308,7 @@ pub fn compare_source(
         return compare_ours(pool, source, filename, opts, ours, slices, timing, None);
     }
     let (ours, theirs) = std::thread::scope(|scope| {
-        let oracle = scope.spawn(|| {
-            let t = Instant::now();
-            let theirs = pool.compile(oracle_request(source, filename, opts));
-            (theirs, micros(t))
-        });
+        let oracle = scope.spawn(|| ask_oracle(pool, source, filename, opts));
         let t = Instant::now();
         let ours = compile_ours(source, filename, opts);
         timing.ours_us = micros(t);
@@ -332,7 +323,6 @@ pub fn compare_source(
         });
         (ours, theirs)
     });
-    timing.oracle_us = theirs.1;
     compare_ours(
         pool,
         source,
@@ -341,12 +331,26 @@ pub fn compare_source(
         ours,
         slices,
         timing,
-        Some(theirs.0),
+        Some(theirs),
     )
 }
 
-/// The language slices of `source`, or `None` when our parser rejects it (never panics).
-fn slices_of(source: &[u8], filename: &str) -> Option<BTreeSet<Slice>> {
+/// The oracle's compile of a source and the microseconds it took.
+type OracleAnswer = (Result<Stamped<CompileOutcome>, OracleError>, u64);
+
+/// The oracle's compile of `source` ([`OracleAnswer`]).
+fn ask_oracle(pool: &Pool, source: &[u8], filename: &str, opts: &CompareOptions) -> OracleAnswer {
+    let t = Instant::now();
+    let theirs = pool.compile(oracle_request(source, filename, opts));
+    (theirs, micros(t))
+}
+
+/// The language slices of `source` when `opts.slices` asks for them, `None` otherwise or
+/// when our parser rejects it (never panics).
+fn slices_of(source: &[u8], filename: &str, opts: &CompareOptions) -> Option<BTreeSet<Slice>> {
+    if !opts.slices {
+        return None;
+    }
     IN_OUR_COMPILER.with(|f| f.set(true));
     let slices = catch_unwind(|| source_slices(source, filename))
         .ok()
@@ -365,11 +369,7 @@ pub fn compare_external(
     ours: Ours,
 ) -> FileRecord {
     let t = Instant::now();
-    let slices = if opts.slices {
-        slices_of(source, filename)
-    } else {
-        None
-    };
+    let slices = slices_of(source, filename, opts);
     let timing = Timing {
         slices_us: micros(t),
         ..Timing::default()
@@ -387,7 +387,7 @@ fn compare_ours(
     ours: Ours,
     slices: Option<BTreeSet<Slice>>,
     timing: Timing,
-    theirs: Option<Result<Stamped<CompileOutcome>, OracleError>>,
+    theirs: Option<OracleAnswer>,
 ) -> FileRecord {
     let mut record = FileRecord {
         corpus: String::new(),
@@ -413,12 +413,8 @@ fn compare_ours(
         return record;
     }
 
-    let theirs = theirs.unwrap_or_else(|| {
-        let t = Instant::now();
-        let theirs = pool.compile(oracle_request(source, filename, opts));
-        record.timing.oracle_us = micros(t);
-        theirs
-    });
+    let (theirs, oracle_us) = theirs.unwrap_or_else(|| ask_oracle(pool, source, filename, opts));
+    record.timing.oracle_us = oracle_us;
     let theirs = match theirs {
         Ok(s) => s.value,
         Err(e) => {

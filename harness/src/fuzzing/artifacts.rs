@@ -16,7 +16,7 @@ use std::sync::atomic::AtomicBool;
 
 use serde::{Deserialize, Serialize};
 
-use super::{FuzzContext, FuzzError, FuzzSettings, Target, Verdict, artifact_source};
+use super::{FuzzContext, FuzzError, FuzzSettings, Target, Verdict, artifact_source, io_error};
 use crate::corpus::CorpusFile;
 use crate::run::{RunConfig, run_to_folder};
 use crate::summary::RunSummary;
@@ -39,13 +39,9 @@ pub fn find_artifacts(
     dir: &Path,
     target: Option<Target>,
 ) -> Result<Vec<(Target, PathBuf)>, FuzzError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| FuzzError::Io { path, source }
-    };
     let mut out = Vec::new();
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(io(dir))?
+        .map_err(io_error(dir))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
     entries.sort();
@@ -102,10 +98,7 @@ pub fn replay_to_run(
     crate::report::prepare_out_dir(&cfg.out)?;
     let sources_dir = cfg.out.join("artifacts");
     if sources_dir.exists() {
-        std::fs::remove_dir_all(&sources_dir).map_err(|source| FuzzError::Io {
-            path: sources_dir.clone(),
-            source,
-        })?;
+        std::fs::remove_dir_all(&sources_dir).map_err(io_error(&sources_dir))?;
     }
     let mut files = Vec::new();
     let mut marshal: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -139,15 +132,9 @@ pub fn replay_to_run(
             .join(target.as_str())
             .join(format!("{file_name}.py"));
         if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent).map_err(|source| FuzzError::Io {
-                path: parent.to_path_buf(),
-                source,
-            })?;
+            std::fs::create_dir_all(parent).map_err(io_error(parent))?;
         }
-        crate::write_atomic(&dest, &source).map_err(|source| FuzzError::Io {
-            path: dest.clone(),
-            source,
-        })?;
+        crate::write_atomic(&dest, &source).map_err(io_error(&dest))?;
         files.push(CorpusFile {
             corpus: target.as_str().to_owned(),
             name,
@@ -167,8 +154,7 @@ pub fn replay_to_run(
     if !marshal.is_empty() {
         let p = cfg.out.join("marshal_roundtrip.json");
         let json = serde_json::to_string_pretty(&marshal).unwrap_or_default();
-        crate::write_atomic(&p, json.as_bytes())
-            .map_err(|source| FuzzError::Io { path: p, source })?;
+        crate::write_atomic(&p, json.as_bytes()).map_err(io_error(&p))?;
     }
     let summary = run_to_folder(pool, files, cfg, stop)?;
     Ok(ArtifactRun { summary, marshal })

@@ -166,10 +166,7 @@ impl FuzzSettings {
         let known_list = if in_checkout {
             root.join("corpus/known-mismatches.txt")
         } else {
-            std::env::current_exe()
-                .ok()
-                .and_then(|exe| exe.parent().map(|d| d.join("known-mismatches.txt")))
-                .unwrap_or_default()
+            beside_executable("known-mismatches.txt").unwrap_or_default()
         };
         Ok(Self {
             features,
@@ -229,10 +226,7 @@ impl FuzzContext {
     /// when neither `PYC_ORACLE_PYTHON` nor `PYC_ORACLE_CACHE` is set.
     pub fn new(settings: FuzzSettings) -> Result<Self, FuzzError> {
         let mut opts = ProvisionOptions::from_env();
-        let shipped = std::env::current_exe()
-            .ok()
-            .and_then(|exe| exe.parent().map(|d| d.join("pyc-oracle")))
-            .filter(|d| d.is_dir());
+        let shipped = beside_executable("pyc-oracle").filter(|d| d.is_dir());
         if let Some(dir) = shipped
             && opts.explicit_python.is_none()
             && std::env::var_os("PYC_ORACLE_CACHE").is_none()
@@ -392,10 +386,20 @@ fn resolve_target(path: &Path, target: Option<Target>) -> Result<Target, FuzzErr
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, FuzzError> {
-    std::fs::read(path).map_err(|source| FuzzError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    std::fs::read(path).map_err(io_error(path))
+}
+
+/// Turns an I/O error on `path` into [`FuzzError::Io`] (for `map_err`).
+pub(crate) fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> FuzzError + use<> {
+    let path = path.to_path_buf();
+    move |source| FuzzError::Io { path, source }
+}
+
+/// `name` in the folder of the running executable (where `.clusterfuzzlite/build.sh`
+/// puts the oracle and the known list beside the fuzz targets).
+fn beside_executable(name: &str) -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    Some(exe.parent()?.join(name))
 }
 
 /// What `pyc-parity fuzz-seed` wrote.
@@ -419,22 +423,14 @@ pub fn seed_corpus(
 ) -> Result<SeedSummary, FuzzError> {
     let mut own = Vec::new();
     for dir in ["corpus/fixtures", "corpus/regressions"] {
-        let files =
-            crate::corpus::python_files(&repo_root.join(dir), "seed", dir).map_err(|source| {
-                FuzzError::Io {
-                    path: repo_root.join(dir),
-                    source,
-                }
-            })?;
+        let files = crate::corpus::python_files(&repo_root.join(dir), "seed", dir)
+            .map_err(io_error(&repo_root.join(dir)))?;
         own.extend(files.into_iter().map(|f| f.path));
     }
     let mut summary = SeedSummary::default();
     for target in Target::ALL {
         let dir = out.join(target.as_str());
-        std::fs::create_dir_all(&dir).map_err(|source| FuzzError::Io {
-            path: dir.clone(),
-            source,
-        })?;
+        std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
         let mut n = 0;
         let mut paths: Vec<&Path> = own.iter().map(PathBuf::as_path).collect();
         if target == Target::PycSource {
@@ -459,10 +455,7 @@ pub fn seed_corpus(
             }
             let name = dir.join(format!("seed-{:016x}", fnv64(&data)));
             if !name.exists() {
-                crate::write_atomic(&name, &data).map_err(|source| FuzzError::Io {
-                    path: name.clone(),
-                    source,
-                })?;
+                crate::write_atomic(&name, &data).map_err(io_error(&name))?;
                 n += 1;
             }
         }

@@ -681,23 +681,21 @@ impl Gen<'_, '_> {
 
     fn ann_assign(&mut self) -> StmtKind {
         let scope = self.scope().clone();
+        let declared = |n: &String| scope.globals.contains(n) || scope.nonlocals.contains(n);
         let target = match self.pick(3) {
             0 | 1 => {
                 let n = self.name();
-                if scope.globals.contains(&n) || scope.nonlocals.contains(&n) {
-                    Expr::Attr(Box::new(Expr::Name(n)), "attr".into())
-                } else {
+                if !declared(&n) {
                     self.bind(&n);
-                    Expr::Name(n)
                 }
+                Expr::Name(n)
             }
-            // `simple_target` may give a name too: the same rule applies to it.
-            _ => match self.simple_target() {
-                Expr::Name(n) if scope.globals.contains(&n) || scope.nonlocals.contains(&n) => {
-                    Expr::Attr(Box::new(Expr::Name(n)), "attr".into())
-                }
-                t => t,
-            },
+            _ => self.simple_target(),
+        };
+        // A name declared `global`/`nonlocal` here cannot be annotated: its attribute.
+        let target = match target {
+            Expr::Name(n) if declared(&n) => Expr::Attr(Box::new(Expr::Name(n)), "attr".into()),
+            t => t,
         };
         let paren = matches!(target, Expr::Name(_)) && self.chance(1);
         self.in_annotation += 1;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use pyc_oracle::{MarshalRoundtrip, Pool};
 
 use super::marshal_gen::{as_loaded, generate_marshal_case};
-use super::{FuzzContext, FuzzError, Target, generate_source};
+use super::{FuzzContext, FuzzError, Target, generate_source, io_error};
 use crate::compare::{CompareOptions, FileRecord, TestHooks, compare_source, first_difference};
 use crate::outcome::{CompilerErrorKind, Outcome};
 use crate::render::{Style, render_markdown, render_text};
@@ -60,23 +60,19 @@ impl Finding {
     /// input.marshal}` atomically and returns the folder.
     pub fn write(&self, dir: &Path) -> Result<PathBuf, FuzzError> {
         let folder = self.folder(dir);
-        let io = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| FuzzError::Io { path, source }
-        };
-        std::fs::create_dir_all(&folder).map_err(io(&folder))?;
+        std::fs::create_dir_all(&folder).map_err(io_error(&folder))?;
         let input_name = if self.target == Target::MarshalRoundtrip {
             "input.marshal"
         } else {
             "source.py"
         };
         let p = folder.join(input_name);
-        write_atomic(&p, &self.input).map_err(io(&p))?;
+        write_atomic(&p, &self.input).map_err(io_error(&p))?;
         let p = folder.join("report.md");
-        write_atomic(&p, self.markdown.as_bytes()).map_err(io(&p))?;
+        write_atomic(&p, self.markdown.as_bytes()).map_err(io_error(&p))?;
         let p = folder.join("report.json");
         let json = serde_json::to_string_pretty(&self.json).unwrap_or_default();
-        write_atomic(&p, json.as_bytes()).map_err(io(&p))?;
+        write_atomic(&p, json.as_bytes()).map_err(io_error(&p))?;
         Ok(folder)
     }
 }
